@@ -1,0 +1,160 @@
+//! The one catalogue of diagnostic codes.
+//!
+//! Every code the compiler can emit is declared here, once, with its default level, the
+//! `RULES.md` id it implements (analyser codes only), and a one-line summary. Its long explanation,
+//! with an example, lives in `explain/<CODE>.md` and is compiled into the binary, so
+//! `sblc explain CODE` works offline. Codes are stable: never renumber, only add.
+//!
+//! Ranges: `E01xx` syntax, `E02xx` imports, `E03xx` types, `E04xx` evaluation, `E05xx` resource
+//! graph and emission, `x06xx` analyser rules, `E07xx` deployment.
+
+/// The level a code has before any profile is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// The input is wrong or the deployment would fail.
+    Error,
+    /// A security finding: an error under the `strict` profile, a warning under `relaxed`.
+    Security,
+    /// Worth a look; never stops a build unless `--deny-warnings`.
+    Warning,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Security => "security",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// What the catalogue knows about one code.
+#[derive(Debug)]
+pub struct CodeInfo {
+    /// The stable code, e.g. `E0101`.
+    pub code: &'static str,
+    pub level: Level,
+    /// The `RULES.md` id this code implements, for analyser rules.
+    pub rule: Option<&'static str>,
+    pub summary: &'static str,
+    /// Markdown: what the code means, an example that triggers it, and the fix.
+    pub explanation: &'static str,
+}
+
+macro_rules! catalogue {
+    ($( $name:ident = $code:literal, $level:ident, $rule:expr, $summary:literal; )*) => {
+        /// A diagnostic code. The variant names say what went wrong; [`Code::info`] gives the
+        /// stable code string users see.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($name),* }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$name),*];
+
+            pub fn info(self) -> &'static CodeInfo {
+                match self {
+                    $(Code::$name => {
+                        static INFO: CodeInfo = CodeInfo {
+                            code: $code,
+                            level: Level::$level,
+                            rule: $rule,
+                            summary: $summary,
+                            explanation: include_str!(concat!("explain/", $code, ".md")),
+                        };
+                        &INFO
+                    })*
+                }
+            }
+        }
+    };
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        self.info().code
+    }
+
+    /// Looks a code up by its string (`E0101`) or its RULES.md id (`ST1`), ignoring case.
+    pub fn lookup(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| {
+            let info = c.info();
+            info.code.eq_ignore_ascii_case(text)
+                || info.rule.is_some_and(|r| r.eq_ignore_ascii_case(text))
+        })
+    }
+}
+
+catalogue! {
+    // --- E01xx: syntax -------------------------------------------------------------------------
+    UnexpectedToken = "E0101", Error, None, "unexpected token";
+    UnclosedDelimiter = "E0102", Error, None, "unclosed delimiter";
+    UnterminatedString = "E0103", Error, None, "unterminated string";
+    UnterminatedComment = "E0104", Error, None, "unterminated block comment";
+    InvalidEscape = "E0105", Error, None, "invalid escape sequence in a string";
+    IntegerLiteralTooLarge = "E0106", Error, None, "integer literal too large";
+    UnknownCharacter = "E0107", Error, None, "character that cannot start a token";
+    ExpectedExpression = "E0108", Error, None, "expected an expression";
+    MissingSemicolon = "E0109", Error, None, "missing `;` after a binding";
+    DuplicateBinding = "E0110", Error, None, "the same name is bound twice";
+    NestingTooDeep = "E0111", Error, None, "expression nested too deeply";
+    ChainedComparison = "E0112", Error, None, "comparison operators cannot be chained";
+    DuplicateParameter = "E0113", Error, None, "a record pattern names the same field twice";
+    InvalidImportTarget = "E0114", Error, None, "`import` takes a path literal or a stdlib module";
+    TypeAliasOutsideLet = "E0115", Error, None, "type aliases are declared in `let` only";
+    // (reserved for syntax)
+
+    // --- E02xx: imports ------------------------------------------------------------------------
+    ImportNotFound = "E0201", Error, None, "imported file not found";
+    UnknownStdlibModule = "E0202", Error, None, "unknown stdlib module";
+    ImportCycle = "E0203", Error, None, "import cycle";
+    ImportUnreadable = "E0204", Error, None, "imported file cannot be read";
+    // (reserved for imports)
+
+    // --- E03xx: types --------------------------------------------------------------------------
+    // (types)
+
+    // --- E04xx: evaluation ---------------------------------------------------------------------
+    // (evaluation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let info = code.info();
+            assert!(seen.insert(info.code), "duplicate code {}", info.code);
+            assert_eq!(info.code.len(), 5, "{}", info.code);
+            assert!(matches!(&info.code[..1], "E" | "W" | "S"), "{}", info.code);
+            assert!(!info.summary.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_explanation_has_a_title_and_an_example() {
+        for code in Code::ALL {
+            let info = code.info();
+            assert!(
+                info.explanation.starts_with(&format!("# {}", info.code)),
+                "{} explanation must start with its heading",
+                info.code
+            );
+            assert!(
+                info.explanation.contains("```sbl"),
+                "{} explanation needs an sbl example",
+                info.code
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_accepts_any_case() {
+        assert_eq!(Code::lookup("e0101"), Some(Code::UnexpectedToken));
+        assert_eq!(Code::lookup("E9999"), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Runs the phases in order for the command line (being written).

@@ -1,0 +1,19 @@
+//! sblc: the compiler for `.sbl`, a typed, Nix-like language for secure Azure Batch landing zones.
+//!
+//! The pipeline, one module per phase, data flowing one way:
+//!
+//! 1. [`syntax`]: lexer and parser; never fails, reports every syntax error;
+//! 2. [`load`]: reads the entry file and everything it imports (files and stdlib modules);
+//! 3. [`types`]: static type checking with inference;
+//! 4. [`eval`]: lazy evaluation to a value;
+//!
+//! [`diagnostic`] holds the one catalogue of codes and renders every diagnostic; [`driver`] runs
+//! the phases in order for the command line.
+
+pub mod diagnostic;
+pub mod driver;
+pub mod eval;
+pub mod load;
+pub mod source;
+pub mod syntax;
+pub mod types;
