@@ -15,6 +15,7 @@ pub mod driver;
 pub mod eval;
 pub mod graph;
 pub mod load;
+pub mod output;
 pub mod reference;
 pub mod source;
 pub mod syntax;
