@@ -456,16 +456,7 @@ impl Builder<'_> {
     }
 
     fn check_duplicates(&mut self, graph: &Graph) {
-        let mut seen: HashMap<
-            (
-                String,
-                Option<ResourceIndex>,
-                Option<ResourceIndex>,
-                Option<ResourceIndex>,
-                Template,
-            ),
-            Span,
-        > = HashMap::new();
+        let mut seen: HashMap<PlaceKey, Span> = HashMap::new();
         for resource in &graph.resources {
             let key = (
                 resource.resource_type.to_ascii_lowercase(),
@@ -579,6 +570,15 @@ impl Builder<'_> {
         }
     }
 }
+
+/// What makes two declarations the same ARM resource: type, parent, group, scope and name.
+type PlaceKey = (
+    String,
+    Option<ResourceIndex>,
+    Option<ResourceIndex>,
+    Option<ResourceIndex>,
+    Template,
+);
 
 /// The group a resource lives in: its own, or its parent's or scope's (bounded walk).
 fn inherited_group(graph: &Graph, index: ResourceIndex, depth: usize) -> Option<ResourceIndex> {
