@@ -11,3 +11,4 @@ mod symbols;
 
 pub use build::build;
 pub use model::*;
+pub use nodes::key_template;

@@ -25,7 +25,12 @@ pub fn to_node(value: &Value, resources: usize) -> Result<Node, DanglingToken> {
         Value::Object(fields) => Node::Object(
             fields
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), to_node(v, resources)?)))
+                .map(|(k, v)| {
+                    // Keys may hold references (`userAssignedIdentities`); check them now so
+                    // that `key_template` never meets a dangling one.
+                    to_template(k, resources)?;
+                    Ok((k.clone(), to_node(v, resources)?))
+                })
                 .collect::<Result<IndexMap<_, _>, _>>()?,
         ),
     })
@@ -60,6 +65,12 @@ fn to_reference(token: Token, resources: usize) -> Result<Reference, DanglingTok
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     })
+}
+
+/// A record key as a template: keys are kept as text, and may hold reference tokens (pool
+/// identities are keyed by identity id). The builder has checked every key's tokens.
+pub fn key_template(key: &str) -> Template {
+    to_template(key, usize::MAX).unwrap_or_else(|_| Template::literal(key))
 }
 
 /// The resource a value stands for, when it is a resource record (it carries its `id` token).
