@@ -197,6 +197,17 @@ pub enum Reference {
     /// ARM's `guid(...)` of the arguments, computed at deployment: deterministic names for role
     /// assignments that stay unique across subscriptions.
     Guid(Vec<Template>),
+    /// A fact of the deployment's context.
+    Context(ContextValue),
+}
+
+/// Facts of the deployment's context, known when it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ContextValue {
+    /// ARM `subscription().tenantId`.
+    TenantId,
+    /// ARM `subscription().subscriptionId`.
+    SubscriptionId,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

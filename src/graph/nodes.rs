@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::model::{Node, Part, Reference, ResourceIndex, Template};
+use super::model::{ContextValue, Node, Part, Reference, ResourceIndex, Template};
 use crate::reference::{split, Piece, Token};
 
 /// A reference token that names no declared resource: a bug upstream, reported by the caller.
@@ -59,6 +59,11 @@ fn to_reference(token: Token, resources: usize) -> Result<Reference, DanglingTok
             }
         }
         Token::Parameter { name } => Reference::Parameter(name),
+        Token::Context { name } => match name.as_str() {
+            "tenantId" => Reference::Context(ContextValue::TenantId),
+            "subscriptionId" => Reference::Context(ContextValue::SubscriptionId),
+            _ => return Err(DanglingToken),
+        },
         Token::Guid { args } => Reference::Guid(
             args.iter()
                 .map(|a| to_template(a, resources))
@@ -99,7 +104,7 @@ pub fn template_references(template: &Template, out: &mut Vec<ResourceIndex>) {
         match reference {
             Reference::Id(i) | Reference::Name(i) | Reference::Property(i, _) => out.push(*i),
             Reference::Guid(args) => args.iter().for_each(|a| template_references(a, out)),
-            Reference::Parameter(_) => {}
+            Reference::Parameter(_) | Reference::Context(_) => {}
         }
     }
 }
