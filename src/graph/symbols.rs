@@ -111,6 +111,10 @@ mod tests {
         );
         assert_eq!(
             symbols.assign(Some("hub-vnet"), "Microsoft.Network/virtualNetworks"),
+            "hubVnetVirtualNetworks"
+        );
+        assert_eq!(
+            symbols.assign(Some("hub-vnet"), "Microsoft.Network/virtualNetworks"),
             "hubVnet2"
         );
         assert_eq!(
