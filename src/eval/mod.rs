@@ -1,1 +1,94 @@
-//! Phase 4: evaluation (being written).
+//! Phase 4: evaluation.
+//!
+//! The program is first *lowered* ([`lower`]) into a compact tree ([`ir`]) where variables are
+//! frame/slot indices, field names are interned symbols, and binding groups are pre-merged. The
+//! [`machine`] then evaluates it lazily, as Nix does: every binding, field, list item and
+//! argument is a [`Thunk`] computed at most once, when first needed. [`evaluate`] returns the
+//! entry file's value with its insides still lazy; later phases walk it with
+//! [`Value::as_record`], [`Record::iter`], [`Thunk::force`] and friends, and [`evaluate_to_json`]
+//! forces everything, like `nix eval --json`.
+//!
+//! Type annotations become run-time [`contract`]s, checked when the annotated value is forced.
+//! Errors are [`Diagnostic`]s with codes `E0401`..`E0419`, each pointing at the failing
+//! expression with a short trace of the calls that led there ([`error`]).
+//!
+//! Evaluation recurses on the Rust stack; nesting is capped at [`MAX_DEPTH`] levels, which fits
+//! in a thread with a [`STACK_SIZE`] stack (use [`with_eval_stack`]). Values hold `Rc`s, so they
+//! stay on the thread that made them: run later phases that walk values on that thread too.
+
+mod builtins;
+mod contract;
+mod error;
+mod ir;
+mod json;
+mod lower;
+mod machine;
+mod ops;
+mod paths;
+mod symbol;
+mod value;
+
+pub use builtins::Builtin;
+pub use machine::MAX_DEPTH;
+pub use value::{Function, PathValue, Record, Thunk, Value};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::load::Program;
+use crate::source::Span;
+use machine::Machine;
+
+/// The stack the evaluation thread needs for [`MAX_DEPTH`] levels of nesting.
+pub const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// Evaluates the entry file of `program`. The result is forced to its outermost constructor
+/// only; its fields and items are forced on demand.
+pub fn evaluate(program: &Program) -> Result<Value, Vec<Diagnostic>> {
+    let modules = lower::lower_program(program);
+    let Some(entry) = modules.get(&program.entry) else {
+        return Err(vec![Diagnostic::new(
+            Code::UnevaluableCode,
+            "the entry file was not loaded",
+            Span::default(),
+            "nothing to evaluate",
+        )]);
+    };
+    entry.force().map_err(|d| vec![d])
+}
+
+/// Evaluates the entry file of `program` completely and converts it to JSON: records keep
+/// definition order, paths print relative to the entry file's folder.
+pub fn evaluate_to_json(program: &Program) -> Result<serde_json::Value, Vec<Diagnostic>> {
+    let value = evaluate(program)?;
+    let span = program
+        .modules
+        .get(&program.entry)
+        .map(|m| m.body.span)
+        .unwrap_or_default();
+    to_json(&value, span).map_err(|d| vec![d])
+}
+
+/// Forces `value` completely and converts it to JSON. `span` is where the value came from, for
+/// the error if part of it is a function.
+pub fn to_json(value: &Value, span: Span) -> Result<serde_json::Value, Diagnostic> {
+    json::to_json(&mut Machine::new(), value, span).map_err(|e| e.into_diagnostic())
+}
+
+impl Thunk {
+    /// The value, computed now if it was not yet (then remembered).
+    pub fn force(&self) -> Result<Value, Diagnostic> {
+        Machine::new().force(self).map_err(|e| e.into_diagnostic())
+    }
+}
+
+/// Runs `f` on a new thread with a [`STACK_SIZE`] stack and returns its result: evaluation (and
+/// everything that forces values) should run there. `None` if the thread could not be started or
+/// panicked.
+pub fn with_eval_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    std::thread::Builder::new()
+        .name("sblc-eval".into())
+        .stack_size(STACK_SIZE)
+        .spawn(f)
+        .ok()?
+        .join()
+        .ok()
+}
