@@ -136,6 +136,11 @@ catalogue! {
     ContractViolated = "E0417", Error, None, "a value does not match its type annotation";
     UnevaluableCode = "E0418", Error, None, "code that failed to parse or load cannot be evaluated";
     InvalidBuiltinArgument = "E0419", Error, None, "a builtin got an argument outside what it accepts";
+
+    // --- E05xx: resource graph (E0501-E0529) and emission (E0530-E0559) -------------------------
+    // (resource graph)
+
+    // (emission)
 }
 
 #[cfg(test)]

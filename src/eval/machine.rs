@@ -8,7 +8,7 @@
 //!
 //! Recursion in the evaluated program is recursion of these Rust functions, so the machine counts
 //! how deeply thunks and calls are nested and stops with a diagnostic at [`MAX_DEPTH`], long
-//! before the stack of the evaluation thread (see [`super::STACK_SIZE`]) runs out. A thunk met
+//! before the 256 MiB stack of the evaluation thread ([`crate::driver::with_large_stack`]) runs out. A thunk met
 //! again while it is being computed is a black hole: the value depends on itself.
 
 use std::rc::Rc;

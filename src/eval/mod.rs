@@ -13,8 +13,9 @@
 //! expression with a short trace of the calls that led there ([`error`]).
 //!
 //! Evaluation recurses on the Rust stack; nesting is capped at [`MAX_DEPTH`] levels, which fits
-//! in a thread with a [`STACK_SIZE`] stack (use [`with_eval_stack`]). Values hold `Rc`s, so they
-//! stay on the thread that made them: run later phases that walk values on that thread too.
+//! in the 256 MiB stack of [`crate::driver::with_large_stack`]: run evaluation there. Values hold
+//! `Rc`s, so they stay on the thread that made them: run later phases that walk values on that
+//! thread too.
 
 mod builtins;
 mod contract;
@@ -36,9 +37,6 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::load::Program;
 use crate::source::Span;
 use machine::Machine;
-
-/// The stack the evaluation thread needs for [`MAX_DEPTH`] levels of nesting.
-pub const STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// Evaluates the entry file of `program`. The result is forced to its outermost constructor
 /// only; its fields and items are forced on demand.
@@ -78,17 +76,4 @@ impl Thunk {
     pub fn force(&self) -> Result<Value, Diagnostic> {
         Machine::new().force(self).map_err(|e| e.into_diagnostic())
     }
-}
-
-/// Runs `f` on a new thread with a [`STACK_SIZE`] stack and returns its result: evaluation (and
-/// everything that forces values) should run there. `None` if the thread could not be started or
-/// panicked.
-pub fn with_eval_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    std::thread::Builder::new()
-        .name("sblc-eval".into())
-        .stack_size(STACK_SIZE)
-        .spawn(f)
-        .ok()?
-        .join()
-        .ok()
 }
