@@ -24,18 +24,42 @@ use crate::source::Span;
 use crate::syntax::ast::BinOp;
 
 /// How many thunk evaluations and function calls may be nested inside each other.
-pub const MAX_DEPTH: u32 = 20_000;
+pub const MAX_DEPTH: u32 = 10_000;
 
-/// The state of one evaluation: only the nesting depth. Values carry everything else, so a later
-/// phase can force a value with a fresh machine.
-#[derive(Default)]
+/// How many bytes of stack one evaluation may use: a backstop behind [`MAX_DEPTH`] (one level
+/// takes a few hundred bytes in release builds, up to ~10 KiB in debug builds), well inside the
+/// evaluation thread's 256 MiB.
+const STACK_BUDGET: usize = 200 << 20;
+
+/// The state of one evaluation: the nesting depth and where the stack started. Values carry
+/// everything else, so a later phase can force a value with a fresh machine.
 pub struct Machine {
     depth: u32,
+    /// The address of a local of [`Machine::new`]'s caller, roughly the top of the stack this
+    /// evaluation uses.
+    stack_top: usize,
+}
+
+impl Default for Machine {
+    fn default() -> Machine {
+        Machine::new()
+    }
 }
 
 impl Machine {
     pub fn new() -> Machine {
-        Machine::default()
+        let marker = 0u8;
+        Machine {
+            depth: 0,
+            stack_top: std::ptr::addr_of!(marker) as usize,
+        }
+    }
+
+    /// Bytes of stack between [`Machine::new`] and here (stacks grow down on every platform
+    /// sblc supports; the absolute difference keeps this right either way).
+    fn stack_used(&self) -> usize {
+        let marker = 0u8;
+        (std::ptr::addr_of!(marker) as usize).abs_diff(self.stack_top)
     }
 
     /// The value of `thunk`, computing it if this is the first time.
@@ -75,6 +99,17 @@ impl Machine {
                 .with_help("a recursive function probably never reaches its base case"),
             );
         }
+        if self.stack_used() > STACK_BUDGET {
+            return fail(
+                Diagnostic::new(
+                    Code::RecursionTooDeep,
+                    "evaluation nested too deeply for the stack",
+                    span,
+                    "the limit was reached here",
+                )
+                .with_help("a recursive function probably never reaches its base case"),
+            );
+        }
         self.depth += 1;
         let result = f(self);
         self.depth -= 1;
@@ -94,17 +129,17 @@ impl Machine {
                     thunk: arg.clone(),
                     span: *span,
                 };
-                let result = self.apply(func, first, *span)?;
-                match arg2 {
+                let result = match arg2 {
                     Some(arg2) => {
                         let second = Arg {
                             thunk: arg2.clone(),
                             span: *span,
                         };
-                        self.apply(&result, second, *span)
+                        self.apply2(func, first, second, *span)
                     }
-                    None => Ok(result),
-                }
+                    None => self.apply(func, first, *span),
+                };
+                result.map_err(traced(*span))
             }
             State::Checked {
                 inner,
@@ -173,6 +208,10 @@ impl Machine {
     }
 
     /// The outermost constructor of `ir`'s value in `env`.
+    ///
+    /// This is the one function every level of evaluation goes through, so it only dispatches:
+    /// each case lives in its own function, keeping this stack frame small (the depth the
+    /// machine can reach on a given stack depends on it, in debug builds especially).
     pub fn eval(&mut self, ir: &Ir, env: &Rc<Env>) -> Fallible<Value> {
         match &ir.kind {
             IrKind::Const(value) => Ok(value.clone()),
@@ -180,14 +219,9 @@ impl Machine {
                 Some(thunk) => self.force(thunk),
                 None => fail(internal("a variable has no slot", ir.span)),
             },
-            IrKind::List(items) => Ok(Value::list(
-                items.iter().map(|item| Self::thunk(item, env)).collect(),
-            )),
-            IrKind::Record(record) => Ok(self.record(record, env)),
-            IrKind::Let { frame, body } => {
-                let env = Self::frame(frame, env);
-                self.eval(body, &env)
-            }
+            IrKind::List(items) => Ok(Self::list(items, env)),
+            IrKind::Record(record) => Ok(Self::record(record, env)),
+            IrKind::Let { frame, body } => self.eval(body, &Self::frame(frame, env)),
             IrKind::Lambda(lambda) => Ok(Value::Function(Rc::new(Function::Lambda {
                 lambda: lambda.clone(),
                 env: env.clone(),
@@ -197,99 +231,128 @@ impl Machine {
                 cond,
                 then_branch,
                 else_branch,
-            } => {
-                if self.eval_bool(cond, env, "the condition of `if`")? {
-                    self.eval(then_branch, env)
-                } else {
-                    self.eval(else_branch, env)
-                }
-            }
+            } => self.if_then_else(cond, then_branch, else_branch, env),
             IrKind::Select {
                 target,
                 path,
                 default,
             } => self.select(target, path, default.as_deref(), env),
-            IrKind::HasField { target, path } => {
-                let mut value = self.eval(target, env)?;
-                for name in path {
-                    let next = match &value {
-                        Value::Record(record) => match record.get_sym(*name) {
-                            Some(thunk) => thunk.clone(),
-                            None => return Ok(Value::Bool(false)),
-                        },
-                        _ => return Ok(Value::Bool(false)),
-                    };
-                    value = self.force(&next)?;
-                }
-                Ok(Value::Bool(true))
-            }
+            IrKind::HasField { target, path } => self.has_field(target, path, env),
             IrKind::Binary {
                 op,
                 op_span,
                 lhs,
                 rhs,
             } => self.binary(*op, *op_span, lhs, rhs, env),
-            IrKind::Neg(operand) => match self.eval(operand, env)? {
-                Value::Int(n) => match n.checked_neg() {
-                    Some(negated) => Ok(Value::Int(negated)),
-                    None => fail(ops::overflow(ir.span, format!("-({n})"))),
-                },
-                other => fail(ops::operand_error("-", &other, operand.span, "Int")),
-            },
+            IrKind::Neg(operand) => self.negate(operand, ir.span, env),
             IrKind::Not(operand) => Ok(Value::Bool(!self.eval_bool(operand, env, "`!`")?)),
             IrKind::Assert {
                 cond,
                 message,
                 body,
-            } => {
-                if self.eval_bool(cond, env, "an assertion")? {
-                    return self.eval(body, env);
-                }
-                let text = match message {
-                    Some(message) => match self.eval(message, env)? {
-                        Value::Str(s) => Some(s),
-                        other => {
-                            return fail(ops::operand_error(
-                                "the message of `assert`",
-                                &other,
-                                message.span,
-                                "String",
-                            ))
-                        }
-                    },
-                    None => None,
-                };
-                let mut d = Diagnostic::new(
-                    Code::AssertionFailed,
-                    match &text {
-                        Some(text) => format!("assertion failed: {text}"),
-                        None => "assertion failed".to_string(),
-                    },
-                    cond.span,
-                    "this is false",
-                );
-                if let Some(message) = message {
-                    d = d.with_label(message.span, "the assertion's message");
-                }
-                fail(d)
-            }
+            } => self.assert(cond, message.as_deref(), body, env),
             IrKind::Import(module) => self.force(module),
             IrKind::Interpolate(parts) => self.interpolate(parts, env),
             IrKind::Annotated {
                 expr,
                 contract,
                 site,
-            } => {
-                let value = self.eval(expr, env)?;
-                contract::check(value, contract, site, &Rc::new(ContractPath::Root))
-            }
-            IrKind::Invalid(why) => fail(Diagnostic::new(
-                Code::UnevaluableCode,
-                format!("cannot evaluate this: {why}"),
-                ir.span,
-                "reported earlier",
-            )),
+            } => self.annotated(expr, contract, site, env),
+            IrKind::Invalid(why) => fail(invalid(why, ir.span)),
         }
+    }
+
+    fn list(items: &[Rc<Ir>], env: &Rc<Env>) -> Value {
+        Value::list(items.iter().map(|item| Self::thunk(item, env)).collect())
+    }
+
+    fn if_then_else(
+        &mut self,
+        cond: &Ir,
+        then_branch: &Ir,
+        else_branch: &Ir,
+        env: &Rc<Env>,
+    ) -> Fallible<Value> {
+        if self.eval_bool(cond, env, "the condition of `if`")? {
+            self.eval(then_branch, env)
+        } else {
+            self.eval(else_branch, env)
+        }
+    }
+
+    fn has_field(&mut self, target: &Ir, path: &[Sym], env: &Rc<Env>) -> Fallible<Value> {
+        let mut value = self.eval(target, env)?;
+        for name in path {
+            let next = match &value {
+                Value::Record(record) => match record.get_sym(*name) {
+                    Some(thunk) => thunk.clone(),
+                    None => return Ok(Value::Bool(false)),
+                },
+                _ => return Ok(Value::Bool(false)),
+            };
+            value = self.force(&next)?;
+        }
+        Ok(Value::Bool(true))
+    }
+
+    fn negate(&mut self, operand: &Ir, span: Span, env: &Rc<Env>) -> Fallible<Value> {
+        match self.eval(operand, env)? {
+            Value::Int(n) => match n.checked_neg() {
+                Some(negated) => Ok(Value::Int(negated)),
+                None => fail(ops::overflow(span, format!("-({n})"))),
+            },
+            other => fail(ops::operand_error("-", &other, operand.span, "Int")),
+        }
+    }
+
+    fn assert(
+        &mut self,
+        cond: &Ir,
+        message: Option<&Ir>,
+        body: &Ir,
+        env: &Rc<Env>,
+    ) -> Fallible<Value> {
+        if self.eval_bool(cond, env, "an assertion")? {
+            return self.eval(body, env);
+        }
+        let text = match message {
+            Some(message) => match self.eval(message, env)? {
+                Value::Str(s) => Some(s),
+                other => {
+                    return fail(ops::operand_error(
+                        "the message of `assert`",
+                        &other,
+                        message.span,
+                        "String",
+                    ))
+                }
+            },
+            None => None,
+        };
+        let mut d = Diagnostic::new(
+            Code::AssertionFailed,
+            match &text {
+                Some(text) => format!("assertion failed: {text}"),
+                None => "assertion failed".to_string(),
+            },
+            cond.span,
+            "this is false",
+        );
+        if let Some(message) = message {
+            d = d.with_label(message.span, "the assertion's message");
+        }
+        fail(d)
+    }
+
+    fn annotated(
+        &mut self,
+        expr: &Ir,
+        contract: &Rc<contract::Contract>,
+        site: &Rc<ContractSite>,
+        env: &Rc<Env>,
+    ) -> Fallible<Value> {
+        let value = self.eval(expr, env)?;
+        contract::check(value, contract, site, &Rc::new(ContractPath::Root))
     }
 
     fn eval_bool(&mut self, ir: &Ir, env: &Rc<Env>, role: &str) -> Fallible<bool> {
@@ -299,7 +362,7 @@ impl Machine {
         }
     }
 
-    fn record(&mut self, record: &RecordIr, env: &Rc<Env>) -> Value {
+    fn record(record: &RecordIr, env: &Rc<Env>) -> Value {
         let own;
         let env = match &record.frame {
             Some(frame) => {
@@ -353,10 +416,8 @@ impl Machine {
                     let call_span = func.span.to(args[next + available - 1].span);
                     next += available;
                     callee = if available == wanted {
-                        op.call(self, &all, call_span).map_err(|mut e| {
-                            e.add_call(call_span);
-                            e
-                        })?
+                        op.call(self, &all, call_span)
+                            .map_err(traced(call_span))?
                     } else {
                         Value::Function(Rc::new(Function::Builtin { op: *op, args: all }))
                     };
@@ -369,10 +430,7 @@ impl Machine {
                     next += 1;
                     callee = self
                         .call_lambda(lambda, closure, arg, call_span)
-                        .map_err(|mut e| {
-                            e.add_call(call_span);
-                            e
-                        })?;
+                        .map_err(traced(call_span))?;
                 }
             }
         }
@@ -621,6 +679,15 @@ impl Machine {
         }
         Ok(Value::string(text))
     }
+}
+
+fn invalid(why: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnevaluableCode,
+        format!("cannot evaluate this: {why}"),
+        span,
+        "reported earlier",
+    )
 }
 
 /// A bug in the compiler, reported instead of panicking.

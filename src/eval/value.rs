@@ -109,6 +109,19 @@ impl Value {
         matches!(self, Value::Function(_))
     }
 
+    /// Whether both are the very same string, list, record or function in memory (not just
+    /// equal): a value computed once and shared.
+    pub fn is_same(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b),
+            (Value::Path(a), Value::Path(b)) => Rc::ptr_eq(a, b),
+            (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b),
+            (Value::Record(a), Value::Record(b)) => Rc::ptr_eq(a, b),
+            (Value::Function(a), Value::Function(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     pub(crate) fn string(text: impl Into<Rc<str>>) -> Value {
         Value::Str(text.into())
     }
