@@ -6,8 +6,7 @@
 //! nowhere is a builtin (or `builtins`) and becomes a constant.
 //!
 //! Binding groups are first collected into a tree of entries: `a.b = 1; a.c = 2;` become one
-//! nested record `a`, a key path into a field bound to a record literal merges into that literal
-//! (as in Nix), and `inherit (source) x` shares one thunk of `source` among all its names.
+//! nested record `a`, and `inherit (source) x` shares one thunk of `source` among all its names.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -107,9 +106,9 @@ enum Entry<'a> {
     },
     /// A record built from key paths (`a.b = ...; a.c = ...;`).
     Nested { entries: Entries<'a>, span: Span },
-    /// `inherit name;`. `outside` is set for the group's own `inherit`s in a `let` or `rec`,
-    /// which name the variable outside the group (not the binding itself).
-    Inherit { name: &'a Ident, outside: bool },
+    /// `inherit name;`: in a `let` or `rec`, this names the variable outside the group (not
+    /// the binding itself).
+    Inherit { name: &'a Ident },
     /// `inherit (sources[source]) name;`.
     InheritFrom { source: usize, name: &'a Ident },
 }
@@ -130,7 +129,7 @@ impl<'a> Group<'a> {
         for binding in bindings {
             match &binding.kind {
                 BindingKind::TypeAlias { name, ty } => group.aliases.push((name.name.clone(), ty)),
-                _ => add_binding(&mut group.entries, &mut group.sources, binding, true),
+                _ => add_binding(&mut group.entries, &mut group.sources, binding),
             }
         }
         group
@@ -141,12 +140,10 @@ fn add_binding<'a>(
     entries: &mut Entries<'a>,
     sources: &mut Vec<&'a Expr>,
     binding: &'a Binding,
-    top_level: bool,
 ) {
     match &binding.kind {
         BindingKind::Field { path, ty, value } => insert_path(
             entries,
-            sources,
             path,
             Entry::Value {
                 value,
@@ -155,10 +152,9 @@ fn add_binding<'a>(
         ),
         BindingKind::Inherit { source: None, names } => {
             for name in names {
-                entries.entry(name.name.clone()).or_insert(Entry::Inherit {
-                    name,
-                    outside: top_level,
-                });
+                entries
+                    .entry(name.name.clone())
+                    .or_insert(Entry::Inherit { name });
             }
         }
         BindingKind::Inherit {
@@ -178,43 +174,14 @@ fn add_binding<'a>(
 }
 
 /// Binds `path` to `leaf`, creating and merging nested records. A second binding of the same
-/// name is the parser's error to report (E0110); here the first one stays.
-fn insert_path<'a>(
-    entries: &mut Entries<'a>,
-    sources: &mut Vec<&'a Expr>,
-    path: &'a [Key],
-    leaf: Entry<'a>,
-) {
+/// name (or a key path into a name bound to a value) is the parser's error to report (E0110);
+/// here the first binding stays.
+fn insert_path<'a>(entries: &mut Entries<'a>, path: &'a [Key], leaf: Entry<'a>) {
     let Some((first, rest)) = path.split_first() else {
         return;
     };
     if rest.is_empty() {
-        match entries.get_mut(&first.name) {
-            None => {
-                entries.insert(first.name.clone(), leaf);
-            }
-            Some(Entry::Nested { entries: inner, .. }) => {
-                // `a.b = 1; a = { c = 2; };` merges too.
-                if let Entry::Value {
-                    value:
-                        Expr {
-                            kind:
-                                ExprKind::Record {
-                                    recursive: false,
-                                    bindings,
-                                },
-                            ..
-                        },
-                    ty: None,
-                } = leaf
-                {
-                    for binding in bindings {
-                        add_binding(inner, sources, binding, false);
-                    }
-                }
-            }
-            Some(_) => {}
-        }
+        entries.entry(first.name.clone()).or_insert(leaf);
         return;
     }
     let entry = entries
@@ -223,30 +190,8 @@ fn insert_path<'a>(
             entries: Entries::new(),
             span: first.span,
         });
-    if let Entry::Value {
-        value:
-            Expr {
-                kind:
-                    ExprKind::Record {
-                        recursive: false,
-                        bindings,
-                    },
-                span,
-            },
-        ty: None,
-    } = entry
-    {
-        let mut inner = Entries::new();
-        for binding in bindings.iter() {
-            add_binding(&mut inner, sources, binding, false);
-        }
-        *entry = Entry::Nested {
-            entries: inner,
-            span: *span,
-        };
-    }
     if let Entry::Nested { entries: inner, .. } = entry {
-        insert_path(inner, sources, rest, leaf);
+        insert_path(inner, rest, leaf);
     }
 }
 
@@ -536,8 +481,8 @@ impl<'a> Lowerer<'a> {
                     })),
                 )
             }
-            Entry::Inherit { name, outside } => {
-                let skip = usize::from(*outside && in_frame);
+            Entry::Inherit { name } => {
+                let skip = usize::from(in_frame);
                 node(name.span, self.var(name, skip))
             }
             Entry::InheritFrom { source, name } => node(
