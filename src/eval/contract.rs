@@ -300,7 +300,10 @@ fn diagnostic(message: String, contract: &Contract, site: &ContractSite) -> Diag
         site.value,
         "this value does not match its type",
     )
-    .with_label(site.annotation, format!("expected `{contract}` because of this annotation"))
+    .with_label(
+        site.annotation,
+        format!("expected `{contract}` because of this annotation"),
+    )
 }
 
 fn violation<T>(

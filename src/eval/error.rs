@@ -32,8 +32,13 @@ impl EvalError {
     }
 
     /// Records that the error passed through the call at `span`.
+    /// A call whose text contains the primary span adds nothing: the primary label already
+    /// shows where it happened.
     pub fn add_call(&mut self, span: Span) {
-        if span == self.diagnostic.primary.span || self.trace.contains(&span) {
+        let primary = self.diagnostic.primary.span;
+        let contains_primary =
+            span.file == primary.file && span.start <= primary.start && primary.end <= span.end;
+        if contains_primary || self.trace.contains(&span) {
             return;
         }
         if self.trace.len() < TRACE_LIMIT {

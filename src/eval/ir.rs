@@ -119,6 +119,8 @@ pub enum FieldIr {
 pub struct LambdaIr {
     pub param: ParamIr,
     pub body: Ir,
+    /// The whole `param: body` expression, to point at the function in errors.
+    pub span: Span,
 }
 
 pub enum ParamIr {

@@ -7,9 +7,9 @@
 
 use serde_json::{Map, Number};
 
-use super::error::{a, fail, Fallible};
+use super::error::{fail, Fallible};
 use super::machine::Machine;
-use super::value::Value;
+use super::value::{Function, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
@@ -54,29 +54,47 @@ fn convert(
             }
             serde_json::Value::Object(out)
         }
-        Value::Function(_) => {
+        Value::Function(function) => {
             let place = if path.is_empty() {
                 "the value".to_string()
             } else {
                 format!("`{path}`")
             };
-            return fail(
-                Diagnostic::new(
+            let message = format!("{place} is a function, which has no JSON form");
+            let d = match &**function {
+                Function::Lambda { lambda, .. } => {
+                    let d = Diagnostic::new(
+                        Code::NotSerializable,
+                        message,
+                        lambda.span,
+                        "this function",
+                    );
+                    // Overlapping labels render badly; the value's label only helps when the
+                    // function was written elsewhere.
+                    let overlaps = lambda.span.file == span.file
+                        && lambda.span.start < span.end
+                        && span.start < lambda.span.end;
+                    if overlaps {
+                        d
+                    } else {
+                        d.with_label(span, "is part of this value")
+                    }
+                }
+                _ => Diagnostic::new(
                     Code::NotSerializable,
-                    format!("cannot convert {} to JSON: {place} is a function", a(value.type_name())),
+                    message,
                     span,
-                    format!("{place} in this value is a function"),
-                )
-                .with_help("call the function, or leave it out of the output"),
+                    "this is or contains a function",
+                ),
+            };
+            return fail(
+                d.with_help("call the function, or keep it out of the output (in a `let`)"),
             );
         }
     })
 }
 
-fn in_place(
-    mut error: Box<super::error::EvalError>,
-    path: &str,
-) -> Box<super::error::EvalError> {
+fn in_place(mut error: Box<super::error::EvalError>, path: &str) -> Box<super::error::EvalError> {
     error.set_context(format!("while converting `{path}` to JSON"));
     error
 }

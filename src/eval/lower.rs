@@ -17,8 +17,7 @@ use indexmap::IndexMap;
 use super::builtins::{builtins_record, Builtin};
 use super::contract::{Contract, ContractSite, FieldContract};
 use super::ir::{
-    FieldIr, FrameIr, Ir, IrKind, LambdaIr, ParamIr, PatternFieldIr, PatternIr, RecordIr,
-    StrPartIr,
+    FieldIr, FrameIr, Ir, IrKind, LambdaIr, ParamIr, PatternFieldIr, PatternIr, RecordIr, StrPartIr,
 };
 use super::paths;
 use super::symbol::Sym;
@@ -136,11 +135,7 @@ impl<'a> Group<'a> {
     }
 }
 
-fn add_binding<'a>(
-    entries: &mut Entries<'a>,
-    sources: &mut Vec<&'a Expr>,
-    binding: &'a Binding,
-) {
+fn add_binding<'a>(entries: &mut Entries<'a>, sources: &mut Vec<&'a Expr>, binding: &'a Binding) {
     match &binding.kind {
         BindingKind::Field { path, ty, value } => insert_path(
             entries,
@@ -150,7 +145,10 @@ fn add_binding<'a>(
                 ty: ty.as_ref(),
             },
         ),
-        BindingKind::Inherit { source: None, names } => {
+        BindingKind::Inherit {
+            source: None,
+            names,
+        } => {
             for name in names {
                 entries
                     .entry(name.name.clone())
@@ -221,7 +219,7 @@ impl<'a> Lowerer<'a> {
                 bindings,
             } => self.record(*recursive, bindings),
             ExprKind::Let { bindings, body } => self.let_in(bindings, body),
-            ExprKind::Lambda { param, body } => self.lambda(param, body),
+            ExprKind::Lambda { param, body } => self.lambda(param, body, span),
             ExprKind::Apply { .. } => self.call(expr),
             ExprKind::If {
                 cond,
@@ -238,7 +236,10 @@ impl<'a> Lowerer<'a> {
                 default,
             } => IrKind::Select {
                 target: Box::new(self.expr(target)),
-                path: path.iter().map(|k| (Sym::intern(&k.name), k.span)).collect(),
+                path: path
+                    .iter()
+                    .map(|k| (Sym::intern(&k.name), k.span))
+                    .collect(),
                 default: default.as_ref().map(|d| Box::new(self.expr(d))),
             },
             ExprKind::HasField { target, path } => IrKind::HasField {
@@ -502,7 +503,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lambda(&mut self, param: &'a Param, body: &'a Expr) -> IrKind {
+    fn lambda(&mut self, param: &'a Param, body: &'a Expr, span: Span) -> IrKind {
         let param = match param {
             Param::Name { name, ty } => {
                 let mut scope = Scope::default();
@@ -545,7 +546,7 @@ impl<'a> Lowerer<'a> {
         };
         let body = self.expr(body);
         self.scopes.pop();
-        IrKind::Lambda(Rc::new(LambdaIr { param, body }))
+        IrKind::Lambda(Rc::new(LambdaIr { param, body, span }))
     }
 
     fn contract(&self, ty: &TypeExpr) -> Rc<Contract> {

@@ -87,7 +87,11 @@ impl Machine {
     }
 
     /// Runs `f` one level deeper, failing at [`MAX_DEPTH`].
-    fn nested<T>(&mut self, span: Span, f: impl FnOnce(&mut Machine) -> Fallible<T>) -> Fallible<T> {
+    fn nested<T>(
+        &mut self,
+        span: Span,
+        f: impl FnOnce(&mut Machine) -> Fallible<T>,
+    ) -> Fallible<T> {
         if self.depth >= MAX_DEPTH {
             return fail(
                 Diagnostic::new(
@@ -176,7 +180,11 @@ impl Machine {
 
     fn frame(frame: &FrameIr, env: &Rc<Env>) -> Rc<Env> {
         if !frame.recursive {
-            let slots = frame.slots.iter().map(|code| Self::thunk(code, env)).collect();
+            let slots = frame
+                .slots
+                .iter()
+                .map(|code| Self::thunk(code, env))
+                .collect();
             return Rc::new(Env {
                 slots,
                 parent: Some(env.clone()),
@@ -416,13 +424,15 @@ impl Machine {
                     let call_span = func.span.to(args[next + available - 1].span);
                     next += available;
                     callee = if available == wanted {
-                        op.call(self, &all, call_span)
-                            .map_err(traced(call_span))?
+                        op.call(self, &all, call_span).map_err(traced(call_span))?
                     } else {
                         Value::Function(Rc::new(Function::Builtin { op: *op, args: all }))
                     };
                 }
-                Function::Lambda { lambda, env: closure } => {
+                Function::Lambda {
+                    lambda,
+                    env: closure,
+                } => {
                     let arg = Arg {
                         thunk: Self::thunk(&args[next], env),
                         span: args[next].span,
@@ -501,7 +511,12 @@ impl Machine {
 
     /// The frame of a call to a function with a record pattern: the argument's fields, the
     /// defaults of fields it lacks (run in the frame itself), and the `@` name.
-    fn bind_pattern(&mut self, pattern: &PatternIr, arg: Arg, closure: &Rc<Env>) -> Fallible<Rc<Env>> {
+    fn bind_pattern(
+        &mut self,
+        pattern: &PatternIr,
+        arg: Arg,
+        closure: &Rc<Env>,
+    ) -> Fallible<Rc<Env>> {
         let value = self.force(&arg.thunk)?;
         let Value::Record(record) = &value else {
             return fail(
@@ -720,7 +735,10 @@ fn unexpected_field(pattern: &PatternIr, extra: Sym, arg: Span) -> Diagnostic {
         arg,
         format!("this record has a field `{extra}`"),
     )
-    .with_label(pattern.span, format!("this pattern has no `{extra}` and no `...`"));
+    .with_label(
+        pattern.span,
+        format!("this pattern has no `{extra}` and no `...`"),
+    );
     match did_you_mean(&extra, names.iter().map(|s| &**s)) {
         Some(best) => d.with_help(format!("did you mean `{best}`?")),
         None => d.with_help("remove the field, or add `...` to the pattern to accept other fields"),
@@ -746,7 +764,9 @@ pub fn missing_field(record: &Record, name: Sym, span: Span, target: Span) -> Di
         let more = if names.len() > 12 { ", ..." } else { "" };
         d = d.with_note(format!("its fields are: {}{more}", shown.join(", ")));
     }
-    d.with_help_if_none(format!("use `r.{name} or default` if the field is optional"))
+    d.with_help_if_none(format!(
+        "use `r.{name} or default` if the field is optional"
+    ))
 }
 
 trait HelpIfNone {

@@ -50,7 +50,7 @@ pub fn evaluate(program: &Program) -> Result<Value, Vec<Diagnostic>> {
             "nothing to evaluate",
         )]);
     };
-    entry.force().map_err(|d| vec![d])
+    entry.force().map_err(|d| vec![*d])
 }
 
 /// Evaluates the entry file of `program` completely and converts it to JSON: records keep
@@ -62,18 +62,24 @@ pub fn evaluate_to_json(program: &Program) -> Result<serde_json::Value, Vec<Diag
         .get(&program.entry)
         .map(|m| m.body.span)
         .unwrap_or_default();
-    to_json(&value, span).map_err(|d| vec![d])
+    to_json(&value, span).map_err(|d| vec![*d])
 }
+
+/// The result of forcing part of a value: the error is boxed to keep the success path small.
+pub type Forced<T> = Result<T, Box<Diagnostic>>;
 
 /// Forces `value` completely and converts it to JSON. `span` is where the value came from, for
 /// the error if part of it is a function.
-pub fn to_json(value: &Value, span: Span) -> Result<serde_json::Value, Diagnostic> {
-    json::to_json(&mut Machine::new(), value, span).map_err(|e| e.into_diagnostic())
+pub fn to_json(value: &Value, span: Span) -> Forced<serde_json::Value> {
+    json::to_json(&mut Machine::new(), value, span).map_err(|e| Box::new(e.into_diagnostic()))
 }
 
 impl Thunk {
-    /// The value, computed now if it was not yet (then remembered).
-    pub fn force(&self) -> Result<Value, Diagnostic> {
-        Machine::new().force(self).map_err(|e| e.into_diagnostic())
+    /// The value, computed now if it was not yet (then remembered). Run this on the evaluation
+    /// thread (see the module documentation).
+    pub fn force(&self) -> Forced<Value> {
+        Machine::new()
+            .force(self)
+            .map_err(|e| Box::new(e.into_diagnostic()))
     }
 }

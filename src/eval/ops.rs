@@ -21,11 +21,19 @@ pub fn binary(
     let whole = left_span.to(right_span);
     match op {
         BinOp::Add => match (left, right) {
-            (Value::Int(x), Value::Int(y)) => checked(x.checked_add(*y), whole, || format!("{x} + {y}")),
+            (Value::Int(x), Value::Int(y)) => {
+                checked(x.checked_add(*y), whole, || format!("{x} + {y}"))
+            }
             (Value::Str(x), Value::Str(y)) => Ok(Value::string(concat(x, y))),
             (Value::Str(x), Value::Path(p)) => Ok(Value::string(concat(x, &p.display))),
             (Value::Path(p), Value::Str(s)) => Ok(Value::Path(Rc::new(append_to_path(p, s)))),
-            _ => fail(mismatch(op, op_span, (left, left_span), (right, right_span), "Int + Int, String + String, String + Path or Path + String")),
+            _ => fail(mismatch(
+                op,
+                op_span,
+                (left, left_span),
+                (right, right_span),
+                "Int + Int, String + String, String + Path or Path + String",
+            )),
         },
         BinOp::Sub | BinOp::Mul | BinOp::Div => {
             let (x, y) = ints(op, op_span, (left, left_span), (right, right_span))?;
@@ -34,8 +42,13 @@ pub fn binary(
                 BinOp::Mul => x.checked_mul(y),
                 _ if y == 0 => {
                     return fail(
-                        Diagnostic::new(Code::DivisionByZero, format!("division by zero: {x} / 0"), right_span, "this is 0")
-                            .with_label(op_span, "dividing here"),
+                        Diagnostic::new(
+                            Code::DivisionByZero,
+                            format!("division by zero: {x} / 0"),
+                            right_span,
+                            "this is 0",
+                        )
+                        .with_label(op_span, "dividing here"),
                     )
                 }
                 _ => x.checked_div(y),
@@ -46,7 +59,15 @@ pub fn binary(
             let ordering = match (left, right) {
                 (Value::Int(x), Value::Int(y)) => x.cmp(y),
                 (Value::Str(x), Value::Str(y)) => x.cmp(y),
-                _ => return fail(mismatch(op, op_span, (left, left_span), (right, right_span), "two Ints or two Strings")),
+                _ => {
+                    return fail(mismatch(
+                        op,
+                        op_span,
+                        (left, left_span),
+                        (right, right_span),
+                        "two Ints or two Strings",
+                    ))
+                }
             };
             Ok(Value::Bool(match op {
                 BinOp::Less => ordering.is_lt(),
@@ -70,7 +91,13 @@ pub fn binary(
                 items.extend(y.iter().cloned());
                 Ok(Value::list(items))
             }
-            _ => fail(mismatch(op, op_span, (left, left_span), (right, right_span), "two Lists")),
+            _ => fail(mismatch(
+                op,
+                op_span,
+                (left, left_span),
+                (right, right_span),
+                "two Lists",
+            )),
         },
         BinOp::Update => match (left, right) {
             (Value::Record(x), Value::Record(y)) => {
@@ -87,9 +114,18 @@ pub fn binary(
                 }
                 Ok(Value::Record(Rc::new(merged)))
             }
-            _ => fail(mismatch(op, op_span, (left, left_span), (right, right_span), "two records")),
+            _ => fail(mismatch(
+                op,
+                op_span,
+                (left, left_span),
+                (right, right_span),
+                "two records",
+            )),
         },
-        BinOp::And | BinOp::Or => fail(super::machine::internal("`&&`/`||` reached the operator table", op_span)),
+        BinOp::And | BinOp::Or => fail(super::machine::internal(
+            "`&&`/`||` reached the operator table",
+            op_span,
+        )),
     }
 }
 
@@ -152,14 +188,23 @@ fn append_to_path(path: &PathValue, suffix: &str) -> PathValue {
     }
 }
 
-fn ints(op: BinOp, op_span: Span, left: (&Value, Span), right: (&Value, Span)) -> Fallible<(i64, i64)> {
+fn ints(
+    op: BinOp,
+    op_span: Span,
+    left: (&Value, Span),
+    right: (&Value, Span),
+) -> Fallible<(i64, i64)> {
     match (left.0, right.0) {
         (Value::Int(x), Value::Int(y)) => Ok((*x, *y)),
         _ => fail(mismatch(op, op_span, left, right, "two Ints")),
     }
 }
 
-fn checked(result: Option<i64>, span: Span, expression: impl FnOnce() -> String) -> Fallible<Value> {
+fn checked(
+    result: Option<i64>,
+    span: Span,
+    expression: impl FnOnce() -> String,
+) -> Fallible<Value> {
     match result {
         Some(n) => Ok(Value::Int(n)),
         None => fail(overflow(span, expression())),
@@ -176,8 +221,29 @@ pub fn overflow(span: Span, expression: String) -> Diagnostic {
     .with_note(format!("Ints range from {} to {}", i64::MIN, i64::MAX))
 }
 
-/// The operands do not suit the operator: point at the operand that is wrong.
-fn mismatch(op: BinOp, op_span: Span, (left, left_span): (&Value, Span), (right, right_span): (&Value, Span), expects: &str) -> Diagnostic {
+/// The operands do not suit the operator. The primary label goes on the operand that is wrong:
+/// the left one if no right operand could make it work, else the right one.
+fn mismatch(
+    op: BinOp,
+    op_span: Span,
+    (left, left_span): (&Value, Span),
+    (right, right_span): (&Value, Span),
+    expects: &str,
+) -> Diagnostic {
+    let left_fits = match op {
+        BinOp::Add => matches!(left, Value::Int(_) | Value::Str(_) | Value::Path(_)),
+        BinOp::Less | BinOp::LessEq | BinOp::Greater | BinOp::GreaterEq => {
+            matches!(left, Value::Int(_) | Value::Str(_))
+        }
+        BinOp::Concat => matches!(left, Value::List(_)),
+        BinOp::Update => matches!(left, Value::Record(_)),
+        _ => matches!(left, Value::Int(_)),
+    };
+    let ((wrong, wrong_span), (other, other_span)) = if left_fits {
+        ((right, right_span), (left, left_span))
+    } else {
+        ((left, left_span), (right, right_span))
+    };
     Diagnostic::new(
         Code::RuntimeTypeError,
         format!(
@@ -186,11 +252,10 @@ fn mismatch(op: BinOp, op_span: Span, (left, left_span): (&Value, Span), (right,
             a(left.type_name()),
             a(right.type_name())
         ),
-        left_span.to(right_span),
-        format!("{} {} {}", left.type_name(), op.as_str(), right.type_name()),
+        wrong_span,
+        format!("this is {}", a(wrong.type_name())),
     )
-    .with_label(left_span, format!("this is {}", a(left.type_name())))
-    .with_label(right_span, format!("this is {}", a(right.type_name())))
+    .with_label(other_span, format!("this is {}", a(other.type_name())))
     .with_label(op_span, format!("`{}` takes {expects}", op.as_str()))
 }
 
@@ -198,7 +263,11 @@ fn mismatch(op: BinOp, op_span: Span, (left, left_span): (&Value, Span), (right,
 pub fn operand_error(role: &str, value: &Value, span: Span, expected: &str) -> Diagnostic {
     Diagnostic::new(
         Code::RuntimeTypeError,
-        format!("{role} must be {}, not {}", a(expected), a(value.type_name())),
+        format!(
+            "{role} must be {}, not {}",
+            a(expected),
+            a(value.type_name())
+        ),
         span,
         format!("this is {}", a(value.type_name())),
     )

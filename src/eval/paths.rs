@@ -98,10 +98,18 @@ mod tests {
     #[test]
     fn display_is_relative_to_the_entry_folder() {
         let entry = Path::new("/work/proj");
-        let p = resolve("./dist/app.zip", Some(Path::new("/work/proj/net")), Some(entry));
+        let p = resolve(
+            "./dist/app.zip",
+            Some(Path::new("/work/proj/net")),
+            Some(entry),
+        );
         assert_eq!(&*p.display, "./net/dist/app.zip");
         assert_eq!(p.absolute, Path::new("/work/proj/net/dist/app.zip"));
-        let up = resolve("../../shared/x.json", Some(Path::new("/work/proj/net")), Some(entry));
+        let up = resolve(
+            "../../shared/x.json",
+            Some(Path::new("/work/proj/net")),
+            Some(entry),
+        );
         assert_eq!(&*up.display, "../shared/x.json");
         let same = resolve("./.", Some(entry), Some(entry));
         assert_eq!(&*same.display, ".");

@@ -264,7 +264,10 @@ enum Repr {
 /// The life of a lazy thunk.
 pub(crate) enum State {
     /// Run `code` in `env`.
-    Code { code: Rc<Ir>, env: Rc<Env> },
+    Code {
+        code: Rc<Ir>,
+        env: Rc<Env>,
+    },
     /// Apply `func` to `arg` (and `arg2`): the lazy items of `map`, `genList`, `mapAttrs`.
     Apply {
         func: Value,

@@ -19,7 +19,9 @@ pub fn temp_dir() -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
+    // Imports are canonicalised by the loader; the entry folder must be too, or paths would
+    // not be displayed relative to it where the temp folder is behind a symlink.
+    dir.canonicalize().expect("canonical temp dir")
 }
 
 /// Runs `f` on a thread with the driver's large stack.
@@ -29,7 +31,10 @@ pub fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -
 
 /// The outcome of evaluating `text` as `main.sbl` in `dir`: JSON, or the rendered diagnostics
 /// with their codes. Loading must succeed without diagnostics.
-pub fn run_in(text: &str, dir: &Path) -> Result<serde_json::Value, (Vec<Code>, Vec<Diagnostic>, String)> {
+pub fn run_in(
+    text: &str,
+    dir: &Path,
+) -> Result<serde_json::Value, (Vec<Code>, Vec<Diagnostic>, String)> {
     let (text, dir) = (text.to_string(), dir.to_path_buf());
     on_big_stack(move || {
         let (program, diagnostics) = load_text("main.sbl", &text, &dir);
@@ -73,6 +78,9 @@ pub fn eval_error(text: &str) -> Diagnostic {
 pub fn error_report(text: &str) -> (Code, String) {
     match run(text) {
         Ok(json) => panic!("evaluating {text:?} succeeded with {json}"),
-        Err((codes, _, rendered)) => (codes[0], format!("--- source\n{text}\n--- report\n{rendered}")),
+        Err((codes, _, rendered)) => (
+            codes[0],
+            format!("--- source\n{text}\n--- report\n{rendered}"),
+        ),
     }
 }

@@ -30,7 +30,9 @@ fn prefix(m: &mut Machine, args: &[Arg], i: usize, name: &str) -> Fallible<IpNet
                 args[i].span,
                 "not a CIDR prefix",
             )
-            .with_help("write an address and a prefix length, like \"10.0.0.0/16\" or \"fd00::/48\""),
+            .with_help(
+                "write an address and a prefix length, like \"10.0.0.0/16\" or \"fd00::/48\"",
+            ),
         ),
     }
 }
@@ -79,18 +81,19 @@ pub fn subnet(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
     let count = size(newbits);
     let in_range = u128::try_from(netnum)
         .ok()
-        .filter(|n| count.map_or(true, |c| *n < c));
+        .filter(|n| !matches!(count, Some(c) if *n >= c));
     let Some(netnum) = in_range else {
         return fail(
             cidr_error(
-                format!(
-                    "{net} has no subnet number {netnum} of {newbits} more bits",
-                    ),
+                format!("{net} has no subnet number {netnum} of {newbits} more bits",),
                 args[2].span,
                 "out of range",
             )
             .with_note(match count {
-                Some(c) => format!("with {newbits} new bits the subnet numbers are 0 to {}", c - 1),
+                Some(c) => format!(
+                    "with {newbits} new bits the subnet numbers are 0 to {}",
+                    c - 1
+                ),
                 None => "subnet numbers cannot be negative".to_string(),
             }),
         );
@@ -116,7 +119,7 @@ pub fn host(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
     let count = size(net.max_prefix_len() - net.prefix_len());
     let offset = if hostnum >= 0 {
         let n = hostnum as u128;
-        count.map_or(true, |c| n < c).then_some(n)
+        (!matches!(count, Some(c) if n >= c)).then_some(n)
     } else {
         let back = hostnum.unsigned_abs() as u128;
         match count {

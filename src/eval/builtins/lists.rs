@@ -206,7 +206,13 @@ pub fn all(m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
 }
 
 /// `any` stops at the first `true`, `all` at the first `false`: `stop_on` is that value.
-fn quantify(m: &mut Machine, args: &[Arg], call: Span, name: &str, stop_on: bool) -> Fallible<Value> {
+fn quantify(
+    m: &mut Machine,
+    args: &[Arg],
+    call: Span,
+    name: &str,
+    stop_on: bool,
+) -> Fallible<Value> {
     let f = function(m, args, 0, name)?;
     let items = list(m, args, 1, name)?;
     for item in items.iter() {

@@ -133,7 +133,10 @@ pub fn builtins_record() -> Value {
 // Argument access: force argument `i` and insist on its type.
 
 fn ordinal(i: usize) -> &'static str {
-    ["first", "second", "third"].get(i).copied().unwrap_or("next")
+    ["first", "second", "third"]
+        .get(i)
+        .copied()
+        .unwrap_or("next")
 }
 
 fn wrong_argument(name: &str, i: usize, expected: &str, found: &Value, span: Span) -> Diagnostic {
@@ -188,17 +191,15 @@ fn function(m: &mut Machine, args: &[Arg], i: usize, name: &str) -> Fallible<Val
 fn boolean(value: Value, name: &str, span: Span) -> Fallible<bool> {
     match value {
         Value::Bool(b) => Ok(b),
-        other => fail(
-            Diagnostic::new(
-                Code::RuntimeTypeError,
-                format!(
-                    "the function given to `{name}` must return a Bool, but returned {}",
-                    a(other.type_name())
-                ),
-                span,
-                "in this call",
+        other => fail(Diagnostic::new(
+            Code::RuntimeTypeError,
+            format!(
+                "the function given to `{name}` must return a Bool, but returned {}",
+                a(other.type_name())
             ),
-        ),
+            span,
+            "in this call",
+        )),
     }
 }
 

@@ -34,7 +34,12 @@ pub fn get_attr(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
     let r = record(m, args, 1, "getAttr")?;
     match r.get(&name) {
         Some(thunk) => m.force(thunk),
-        None => fail(missing_field(&r, Sym::intern(&name), args[0].span, args[1].span)),
+        None => fail(missing_field(
+            &r,
+            Sym::intern(&name),
+            args[0].span,
+            args[1].span,
+        )),
     }
 }
 
@@ -90,7 +95,10 @@ pub fn list_to_attrs(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Val
             .with_help("each item must be a record `{ name = \"...\"; value = ...; }`")
         };
         let Value::Record(entry) = entry else {
-            return fail(malformed(format!("is {}, not a record", a(entry.type_name()))));
+            return fail(malformed(format!(
+                "is {}, not a record",
+                a(entry.type_name())
+            )));
         };
         let (Some(name), Some(value)) = (entry.get_sym(name_sym), entry.get_sym(value_sym)) else {
             return fail(malformed("lacks `name` or `value`".to_string()));

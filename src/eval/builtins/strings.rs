@@ -113,17 +113,15 @@ pub fn replace_strings(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<V
     let to = strings_of(m, args, 1, "replaceStrings")?;
     let s = string(m, args, 2, "replaceStrings")?;
     if from.len() != to.len() {
-        return fail(
-            invalid(
-                format!(
-                    "`replaceStrings` has {} patterns but {} replacements",
-                    from.len(),
-                    to.len()
-                ),
-                args[0].span.to(args[1].span),
-                "these lists must have the same length",
+        return fail(invalid(
+            format!(
+                "`replaceStrings` has {} patterns but {} replacements",
+                from.len(),
+                to.len()
             ),
-        );
+            args[0].span.to(args[1].span),
+            "these lists must have the same length",
+        ));
     }
     let mut out = String::with_capacity(s.len());
     let mut rest: &str = &s;
@@ -149,7 +147,12 @@ pub fn replace_strings(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<V
     Ok(Value::string(out))
 }
 
-fn strings_of(m: &mut Machine, args: &[Arg], i: usize, name: &str) -> Fallible<Vec<std::rc::Rc<str>>> {
+fn strings_of(
+    m: &mut Machine,
+    args: &[Arg],
+    i: usize,
+    name: &str,
+) -> Fallible<Vec<std::rc::Rc<str>>> {
     let items = list(m, args, i, name)?;
     let mut strings = Vec::with_capacity(items.len());
     for item in items.iter() {

@@ -77,11 +77,15 @@ pub fn type_of(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
 }
 
 pub fn min(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
-    Ok(Value::Int(int(m, args, 0, "min")?.min(int(m, args, 1, "min")?)))
+    Ok(Value::Int(
+        int(m, args, 0, "min")?.min(int(m, args, 1, "min")?),
+    ))
 }
 
 pub fn max(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
-    Ok(Value::Int(int(m, args, 0, "max")?.max(int(m, args, 1, "max")?)))
+    Ok(Value::Int(
+        int(m, args, 0, "max")?.max(int(m, args, 1, "max")?),
+    ))
 }
 
 /// `mod a b`: the remainder of the truncating division, so it has the sign of `a`.
