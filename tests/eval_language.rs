@@ -386,3 +386,19 @@ fn json_output_is_deterministic() {
         "{first}"
     );
 }
+
+#[test]
+fn json_text_is_what_serde_json_prints() {
+    let text =
+        "{ b = [ 1 \"x\\n\\\"q\\\"\" null true [ ] { } ]; a = { c = ./p; d = -3; }; e = \"é\"; }";
+    let value = eval_json(text);
+    assert_eq!(
+        eval_common::eval_json_text(text, true),
+        serde_json::to_string_pretty(&value).unwrap()
+    );
+    assert_eq!(
+        eval_common::eval_json_text(text, false),
+        serde_json::to_string(&value).unwrap()
+    );
+    assert_eq!(eval_common::eval_json_text("[ ]", true), "[]");
+}

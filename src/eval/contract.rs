@@ -4,7 +4,7 @@
 //! value against `T` when the value is forced, not before: a contract never makes evaluation
 //! stricter than the program without it. Checking a value looks at its outermost constructor
 //! only; the parts of a list or record are wrapped in checked thunks (see
-//! [`super::value::State::Checked`]) that check themselves when, and if, they are forced. So
+//! [`super::value::Checked`]) that check themselves when, and if, they are forced. So
 //! `xs :: List Int` costs nothing for items nobody reads, and an error names the exact place in
 //! the value (`.nodes[2].size`) along with the annotation that required it.
 //!
@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use super::error::{fail, Fallible};
 use super::symbol::Sym;
-use super::value::{Record, State, Thunk, Value};
+use super::value::{Checked, Record, State, Thunk, Value};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 
@@ -208,12 +208,12 @@ pub fn wrap(
     if contract.is_any() {
         return inner;
     }
-    Thunk::lazy(State::Checked {
+    Thunk::lazy(State::Checked(Box::new(Checked {
         inner,
         contract: contract.clone(),
         site: site.clone(),
         path,
-    })
+    })))
 }
 
 fn check_record(

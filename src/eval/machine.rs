@@ -18,7 +18,7 @@ use super::error::{a, fail, EvalError, Fallible};
 use super::ir::{FieldIr, FrameIr, Ir, IrKind, LambdaIr, ParamIr, PatternIr, RecordIr, StrPartIr};
 use super::ops;
 use super::symbol::Sym;
-use super::value::{Arg, Env, Function, Record, State, Step, Thunk, Value};
+use super::value::{Application, Arg, Env, Function, Record, State, Step, Thunk, Value};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
@@ -38,6 +38,11 @@ pub struct Machine {
     /// The address of a local of [`Machine::new`]'s caller, roughly the top of the stack this
     /// evaluation uses.
     stack_top: usize,
+    /// A buffer strings are built in before being copied once into their `Rc<str>`: building
+    /// in a `String` of their own would allocate twice. Used as a stack: a builder appends after
+    /// what is there, and truncates back to where it started when done (also on error), so a
+    /// string built while another is being built (`"a${"b${c}"}"`) leaves the outer one intact.
+    pub(crate) scratch: String,
 }
 
 impl Default for Machine {
@@ -52,6 +57,7 @@ impl Machine {
         Machine {
             depth: 0,
             stack_top: std::ptr::addr_of!(marker) as usize,
+            scratch: String::new(),
         }
     }
 
@@ -123,12 +129,13 @@ impl Machine {
     fn run(&mut self, work: &State) -> Fallible<Value> {
         match work {
             State::Code { code, env } => self.eval(code, env),
-            State::Apply {
-                func,
-                arg,
-                arg2,
-                span,
-            } => {
+            State::Apply(application) => {
+                let Application {
+                    func,
+                    arg,
+                    arg2,
+                    span,
+                } = &**application;
                 let first = Arg {
                     thunk: arg.clone(),
                     span: *span,
@@ -145,14 +152,9 @@ impl Machine {
                 };
                 result.map_err(traced(*span))
             }
-            State::Checked {
-                inner,
-                contract,
-                site,
-                path,
-            } => {
-                let value = self.force(inner)?;
-                contract::check(value, contract, site, path)
+            State::Checked(checked) => {
+                let value = self.force(&checked.inner)?;
+                contract::check(value, &checked.contract, &checked.site, &checked.path)
             }
             State::Forcing(_) | State::Done(_) => {
                 fail(internal("a thunk was run twice", Span::default()))
@@ -661,17 +663,24 @@ impl Machine {
     }
 
     fn interpolate(&mut self, parts: &[StrPartIr], env: &Rc<Env>) -> Fallible<Value> {
-        let mut text = String::new();
+        let start = self.scratch.len();
+        let result = self.interpolate_into_scratch(parts, env);
+        let value = result.map(|()| Value::Str(Rc::from(&self.scratch[start..])));
+        self.scratch.truncate(start);
+        value
+    }
+
+    fn interpolate_into_scratch(&mut self, parts: &[StrPartIr], env: &Rc<Env>) -> Fallible<()> {
         for part in parts {
             match part {
-                StrPartIr::Literal(s) => text.push_str(s),
+                StrPartIr::Literal(s) => self.scratch.push_str(s),
                 StrPartIr::Interpolation(code) => match self.eval(code, env)? {
-                    Value::Str(s) => text.push_str(&s),
+                    Value::Str(s) => self.scratch.push_str(&s),
                     Value::Int(n) => {
                         use std::fmt::Write;
-                        let _ = write!(text, "{n}");
+                        let _ = write!(self.scratch, "{n}");
                     }
-                    Value::Path(p) => text.push_str(&p.display),
+                    Value::Path(p) => self.scratch.push_str(&p.display),
                     other => {
                         return fail(
                             Diagnostic::new(
@@ -692,7 +701,7 @@ impl Machine {
                 },
             }
         }
-        Ok(Value::string(text))
+        Ok(())
     }
 }
 

@@ -5,8 +5,8 @@
 //! [`machine`] then evaluates it lazily, as Nix does: every binding, field, list item and
 //! argument is a [`Thunk`] computed at most once, when first needed. [`evaluate`] returns the
 //! entry file's value with its insides still lazy; later phases walk it with
-//! [`Value::as_record`], [`Record::iter`], [`Thunk::force`] and friends, and [`evaluate_to_json`]
-//! forces everything, like `nix eval --json`.
+//! [`Value::as_record`], [`Record::iter`], [`Thunk::force`] and friends, and [`evaluate_to_json`] (or, faster,
+//! [`evaluate_to_json_text`]) forces everything, like `nix eval --json`.
 //!
 //! Type annotations become run-time [`contract`]s, checked when the annotated value is forced.
 //! Errors are [`Diagnostic`]s with codes `E0401`..`E0419`, each pointing at the failing
@@ -20,6 +20,7 @@
 mod builtins;
 mod contract;
 mod error;
+mod fields;
 mod ir;
 mod json;
 mod lower;
@@ -56,22 +57,42 @@ pub fn evaluate(program: &Program) -> Result<Value, Vec<Diagnostic>> {
 /// Evaluates the entry file of `program` completely and converts it to JSON: records keep
 /// definition order, paths print relative to the entry file's folder.
 pub fn evaluate_to_json(program: &Program) -> Result<serde_json::Value, Vec<Diagnostic>> {
+    let text = evaluate_to_json_text(program, false)?;
+    serde_json::from_str(&text).map_err(|e| {
+        vec![Diagnostic::new(
+            Code::UnevaluableCode,
+            format!("internal evaluator error: the JSON written cannot be read back: {e}"),
+            entry_span(program),
+            "while converting this",
+        )]
+    })
+}
+
+/// Like [`evaluate_to_json`], but the JSON text itself, written straight from the value without
+/// building a tree first (faster, less memory): compact, or two-space indented if `pretty`
+/// (byte-for-byte what `serde_json::to_string_pretty` would print).
+pub fn evaluate_to_json_text(program: &Program, pretty: bool) -> Result<String, Vec<Diagnostic>> {
     let value = evaluate(program)?;
-    let span = program
-        .modules
-        .get(&program.entry)
-        .map(|m| m.body.span)
-        .unwrap_or_default();
-    to_json(&value, span).map_err(|d| vec![*d])
+    json::to_json_text(&mut Machine::new(), &value, entry_span(program), pretty)
+        .map_err(|e| vec![e.into_diagnostic()])
 }
 
 /// The result of forcing part of a value: the error is boxed to keep the success path small.
 pub type Forced<T> = Result<T, Box<Diagnostic>>;
 
-/// Forces `value` completely and converts it to JSON. `span` is where the value came from, for
-/// the error if part of it is a function.
-pub fn to_json(value: &Value, span: Span) -> Forced<serde_json::Value> {
-    json::to_json(&mut Machine::new(), value, span).map_err(|e| Box::new(e.into_diagnostic()))
+/// Forces `value` completely and converts it to JSON text. `span` is where the value came from,
+/// for the error if part of it is a function.
+pub fn to_json_text(value: &Value, span: Span, pretty: bool) -> Forced<String> {
+    json::to_json_text(&mut Machine::new(), value, span, pretty)
+        .map_err(|e| Box::new(e.into_diagnostic()))
+}
+
+fn entry_span(program: &Program) -> Span {
+    program
+        .modules
+        .get(&program.entry)
+        .map(|m| m.body.span)
+        .unwrap_or_default()
 }
 
 impl Thunk {

@@ -22,12 +22,11 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use indexmap::IndexMap;
-
 use super::builtins::Builtin;
 use super::contract::{Contract, ContractPath, ContractSite};
+use super::fields::FieldMap;
 use super::ir::{Ir, LambdaIr};
-use super::symbol::{Sym, SymBuildHasher};
+use super::symbol::Sym;
 use crate::source::Span;
 
 /// A value, forced to its outermost constructor (its parts may still be lazy).
@@ -168,13 +167,13 @@ impl PathValue {
 /// A record: fields in definition order, each lazy.
 #[derive(Clone, Default)]
 pub struct Record {
-    pub(crate) fields: IndexMap<Sym, Thunk, SymBuildHasher>,
+    pub(crate) fields: FieldMap,
 }
 
 impl Record {
     pub(crate) fn with_capacity(n: usize) -> Record {
         Record {
-            fields: IndexMap::with_capacity_and_hasher(n, SymBuildHasher::default()),
+            fields: FieldMap::with_capacity(n),
         }
     }
 
@@ -261,31 +260,39 @@ enum Repr {
     Lazy(Rc<RefCell<State>>),
 }
 
-/// The life of a lazy thunk.
+/// The life of a lazy thunk. Kept to two words plus a tag: every field and item of every
+/// record and list has one, so rare, bigger states are boxed.
 pub(crate) enum State {
     /// Run `code` in `env`.
     Code {
         code: Rc<Ir>,
         env: Rc<Env>,
     },
-    /// Apply `func` to `arg` (and `arg2`): the lazy items of `map`, `genList`, `mapAttrs`.
-    Apply {
-        func: Value,
-        arg: Thunk,
-        arg2: Option<Thunk>,
-        span: Span,
-    },
-    /// Force `inner`, then check it against a type annotation.
-    Checked {
-        inner: Thunk,
-        contract: Rc<Contract>,
-        site: Rc<ContractSite>,
-        path: Rc<ContractPath>,
-    },
+    /// Apply a function: the lazy items of `map`, `genList`, `mapAttrs`.
+    Apply(Box<Application>),
+    /// Force a thunk, then check it against a type annotation.
+    Checked(Box<Checked>),
     /// Being computed right now (or a recursive frame not yet filled): a black hole. The span
     /// is the code being computed, for the error if it is needed again meanwhile.
     Forcing(Span),
     Done(Value),
+}
+
+/// `func arg` (or `func arg arg2`), to be computed lazily.
+pub(crate) struct Application {
+    pub func: Value,
+    pub arg: Thunk,
+    pub arg2: Option<Thunk>,
+    /// The call that created it (`map f xs`), for errors.
+    pub span: Span,
+}
+
+/// A part of an annotated value, checked when forced.
+pub(crate) struct Checked {
+    pub inner: Thunk,
+    pub contract: Rc<Contract>,
+    pub site: Rc<ContractSite>,
+    pub path: Rc<ContractPath>,
 }
 
 impl Thunk {
@@ -349,8 +356,9 @@ impl State {
     pub(crate) fn span(&self) -> Span {
         match self {
             State::Code { code, .. } => code.span,
-            State::Apply { span, .. } | State::Forcing(span) => *span,
-            State::Checked { site, .. } => site.value,
+            State::Apply(application) => application.span,
+            State::Forcing(span) => *span,
+            State::Checked(checked) => checked.site.value,
             State::Done(_) => Span::default(),
         }
     }

@@ -84,3 +84,16 @@ pub fn error_report(text: &str) -> (Code, String) {
         ),
     }
 }
+
+/// The JSON text `evaluate_to_json_text` writes for `text`, compact or pretty.
+pub fn eval_json_text(text: &str, pretty: bool) -> String {
+    let text = text.to_string();
+    on_big_stack(move || {
+        let (program, diagnostics) = load_text("main.sbl", &text, Path::new("/virtual/project"));
+        assert!(diagnostics.is_empty());
+        match sblc::eval::evaluate_to_json_text(&program, pretty) {
+            Ok(json) => json,
+            Err(errors) => panic!("{}", render_plain(&errors, &program.sources)),
+        }
+    })
+}

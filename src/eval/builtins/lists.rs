@@ -6,7 +6,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::error::{fail, Fallible};
 use crate::eval::machine::{traced, Machine};
 use crate::eval::ops::equal;
-use crate::eval::value::{State, Thunk, Value};
+use crate::eval::value::{Application, State, Thunk, Value};
 use crate::source::Span;
 
 pub fn map(m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
@@ -16,12 +16,12 @@ pub fn map(m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
         items
             .iter()
             .map(|item| {
-                Thunk::lazy(State::Apply {
+                Thunk::lazy(State::Apply(Box::new(Application {
                     func: f.clone(),
                     arg: item.clone(),
                     arg2: None,
                     span: call,
-                })
+                })))
             })
             .collect(),
     ))
@@ -149,12 +149,12 @@ pub fn gen_list(m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
     Ok(Value::list(
         (0..count)
             .map(|n| {
-                Thunk::lazy(State::Apply {
+                Thunk::lazy(State::Apply(Box::new(Application {
                     func: f.clone(),
                     arg: Thunk::ready(Value::Int(n)),
                     arg2: None,
                     span: call,
-                })
+                })))
             })
             .collect(),
     ))

@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::error::{a, fail, Fallible};
 use crate::eval::machine::{missing_field, Machine};
 use crate::eval::symbol::Sym;
-use crate::eval::value::{Record, State, Thunk, Value};
+use crate::eval::value::{Application, Record, State, Thunk, Value};
 use crate::source::Span;
 
 pub fn attr_names(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
@@ -67,12 +67,12 @@ pub fn map_attrs(m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
     for (name, thunk) in &r.fields {
         mapped.fields.insert(
             *name,
-            Thunk::lazy(State::Apply {
+            Thunk::lazy(State::Apply(Box::new(Application {
                 func: f.clone(),
                 arg: Thunk::ready(Value::Str(name.name())),
                 arg2: Some(thunk.clone()),
                 span: call,
-            }),
+            }))),
         );
     }
     Ok(Value::Record(Rc::new(mapped)))
@@ -114,8 +114,7 @@ pub fn list_to_attrs(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Val
         };
         built
             .fields
-            .entry(Sym::intern(&name))
-            .or_insert_with(|| value.clone());
+            .insert_if_absent(Sym::intern(&name), || value.clone());
     }
     Ok(Value::Record(Rc::new(built)))
 }

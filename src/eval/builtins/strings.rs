@@ -1,6 +1,8 @@
 //! String builtins. Lengths and offsets count characters (Unicode scalar values), not bytes, so
 //! `substring` can never cut a character in half.
 
+use std::fmt::Write;
+
 use super::{int, invalid, list, string, wrong_argument, Arg};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::error::{a, fail, Fallible};
@@ -15,25 +17,30 @@ pub fn to_string(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> 
     if let Value::Str(_) = value {
         return Ok(value);
     }
-    let mut text = String::new();
-    append_as_string(m, &value, args[0].span, &mut text)?;
-    Ok(Value::string(text))
+    let start = m.scratch.len();
+    let result = append_as_string(m, &value, args[0].span);
+    let text = result.map(|()| Value::string(&m.scratch[start..]));
+    m.scratch.truncate(start);
+    text
 }
 
-fn append_as_string(m: &mut Machine, value: &Value, span: Span, out: &mut String) -> Fallible<()> {
+/// Appends the text of `value` to the machine's scratch buffer.
+fn append_as_string(m: &mut Machine, value: &Value, span: Span) -> Fallible<()> {
     match value {
-        Value::Str(s) => out.push_str(s),
-        Value::Int(n) => out.push_str(&n.to_string()),
-        Value::Path(p) => out.push_str(&p.display),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Str(s) => m.scratch.push_str(s),
+        Value::Int(n) => {
+            let _ = write!(m.scratch, "{n}");
+        }
+        Value::Path(p) => m.scratch.push_str(&p.display),
+        Value::Bool(b) => m.scratch.push_str(if *b { "true" } else { "false" }),
         Value::Null => {}
         Value::List(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(' ');
+                    m.scratch.push(' ');
                 }
                 let item = m.force(item)?;
-                append_as_string(m, &item, span, out)?;
+                append_as_string(m, &item, span)?;
             }
         }
         Value::Record(_) | Value::Function(_) => {

@@ -20,8 +20,8 @@ pub fn throw(m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
 
 pub fn to_json(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
     let value = m.force(&args[0].thunk)?;
-    let json = crate::eval::json::to_json(m, &value, args[0].span)?;
-    Ok(Value::string(json.to_string()))
+    let json = crate::eval::json::to_json_text(m, &value, args[0].span, false)?;
+    Ok(Value::string(json))
 }
 
 fn test(m: &mut Machine, args: &[Arg], is: fn(&Value) -> bool) -> Fallible<Value> {
