@@ -20,7 +20,7 @@ use super::ir::{
     FieldIr, FrameIr, Ir, IrKind, LambdaIr, ParamIr, PatternFieldIr, PatternIr, RecordIr, StrPartIr,
 };
 use super::paths;
-use super::symbol::Sym;
+use super::symbol::{NameBuildHasher, Sym};
 use super::value::{Env, State, Thunk, Value};
 use crate::load::Program;
 use crate::source::{FileId, Span};
@@ -84,7 +84,7 @@ impl Builtins {
 /// The names of one run-time frame and their slots.
 #[derive(Default)]
 struct Scope {
-    names: HashMap<Rc<str>, u32>,
+    names: HashMap<Rc<str>, u32, NameBuildHasher>,
 }
 
 struct Lowerer<'a> {
@@ -112,7 +112,7 @@ enum Entry<'a> {
     InheritFrom { source: usize, name: &'a Ident },
 }
 
-type Entries<'a> = IndexMap<Rc<str>, Entry<'a>>;
+type Entries<'a> = IndexMap<Rc<str>, Entry<'a>, NameBuildHasher>;
 
 /// A `let`'s or record's bindings, collected.
 #[derive(Default)]
@@ -185,7 +185,7 @@ fn insert_path<'a>(entries: &mut Entries<'a>, path: &'a [Key], leaf: Entry<'a>) 
     let entry = entries
         .entry(first.name.clone())
         .or_insert_with(|| Entry::Nested {
-            entries: Entries::new(),
+            entries: Entries::default(),
             span: first.span,
         });
     if let Entry::Nested { entries: inner, .. } = entry {

@@ -13,6 +13,7 @@
 
 use std::rc::Rc;
 
+use super::builtins::Builtin;
 use super::contract::{self, ContractPath, ContractSite};
 use super::error::{a, fail, EvalError, Fallible};
 use super::ir::{FieldIr, FrameIr, Ir, IrKind, LambdaIr, ParamIr, PatternIr, RecordIr, StrPartIr};
@@ -72,15 +73,7 @@ impl Machine {
     pub fn force(&mut self, thunk: &Thunk) -> Fallible<Value> {
         match thunk.start() {
             Step::Value(value) => Ok(value),
-            Step::Work(State::Forcing(span)) => fail(
-                Diagnostic::new(
-                    Code::InfiniteRecursion,
-                    "infinite recursion: this value depends on itself",
-                    span,
-                    "computing this needs its own value",
-                )
-                .with_help("break the cycle: a binding cannot be defined in terms of itself"),
-            ),
+            Step::Work(State::Forcing(span)) => Err(black_hole(span)),
             Step::Work(work) => {
                 let result = self.nested(work.span(), |m| m.run(&work));
                 match &result {
@@ -98,27 +91,8 @@ impl Machine {
         span: Span,
         f: impl FnOnce(&mut Machine) -> Fallible<T>,
     ) -> Fallible<T> {
-        if self.depth >= MAX_DEPTH {
-            return fail(
-                Diagnostic::new(
-                    Code::RecursionTooDeep,
-                    format!("evaluation nested more than {MAX_DEPTH} levels deep"),
-                    span,
-                    "the limit was reached here",
-                )
-                .with_help("a recursive function probably never reaches its base case"),
-            );
-        }
-        if self.stack_used() > STACK_BUDGET {
-            return fail(
-                Diagnostic::new(
-                    Code::RecursionTooDeep,
-                    "evaluation nested too deeply for the stack",
-                    span,
-                    "the limit was reached here",
-                )
-                .with_help("a recursive function probably never reaches its base case"),
-            );
+        if self.depth >= MAX_DEPTH || self.stack_used() > STACK_BUDGET {
+            return Err(too_deep(span, self.depth));
         }
         self.depth += 1;
         let result = f(self);
@@ -126,6 +100,7 @@ impl Machine {
         result
     }
 
+    #[inline(never)]
     fn run(&mut self, work: &State) -> Fallible<Value> {
         match work {
             State::Code { code, env } => self.eval(code, env),
@@ -231,7 +206,7 @@ impl Machine {
             },
             IrKind::List(items) => Ok(Self::list(items, env)),
             IrKind::Record(record) => Ok(Self::record(record, env)),
-            IrKind::Let { frame, body } => self.eval(body, &Self::frame(frame, env)),
+            IrKind::Let { frame, body } => self.let_in(frame, body, env),
             IrKind::Lambda(lambda) => Ok(Value::Function(Rc::new(Function::Lambda {
                 lambda: lambda.clone(),
                 env: env.clone(),
@@ -272,10 +247,18 @@ impl Machine {
         }
     }
 
+    #[inline(never)]
+    fn let_in(&mut self, frame: &FrameIr, body: &Ir, env: &Rc<Env>) -> Fallible<Value> {
+        let env = Self::frame(frame, env);
+        self.eval(body, &env)
+    }
+
+    #[inline(never)]
     fn list(items: &[Rc<Ir>], env: &Rc<Env>) -> Value {
         Value::list(items.iter().map(|item| Self::thunk(item, env)).collect())
     }
 
+    #[inline(never)]
     fn if_then_else(
         &mut self,
         cond: &Ir,
@@ -290,6 +273,7 @@ impl Machine {
         }
     }
 
+    #[inline(never)]
     fn has_field(&mut self, target: &Ir, path: &[Sym], env: &Rc<Env>) -> Fallible<Value> {
         let mut value = self.eval(target, env)?;
         for name in path {
@@ -305,6 +289,7 @@ impl Machine {
         Ok(Value::Bool(true))
     }
 
+    #[inline(never)]
     fn negate(&mut self, operand: &Ir, span: Span, env: &Rc<Env>) -> Fallible<Value> {
         match self.eval(operand, env)? {
             Value::Int(n) => match n.checked_neg() {
@@ -315,6 +300,7 @@ impl Machine {
         }
     }
 
+    #[inline(never)]
     fn assert(
         &mut self,
         cond: &Ir,
@@ -354,6 +340,7 @@ impl Machine {
         fail(d)
     }
 
+    #[inline(never)]
     fn annotated(
         &mut self,
         expr: &Ir,
@@ -372,6 +359,7 @@ impl Machine {
         }
     }
 
+    #[inline(never)]
     fn record(record: &RecordIr, env: &Rc<Env>) -> Value {
         let own;
         let env = match &record.frame {
@@ -395,6 +383,7 @@ impl Machine {
         Value::Record(Rc::new(fields))
     }
 
+    #[inline(never)]
     fn call(&mut self, func: &Ir, args: &[Rc<Ir>], env: &Rc<Env>) -> Fallible<Value> {
         let mut callee = self.eval(func, env)?;
         let mut next = 0;
@@ -412,24 +401,9 @@ impl Machine {
             };
             match &*function {
                 Function::Builtin { op, args: given } => {
-                    // Hand a builtin all the arguments it needs at once, when they are here.
-                    let wanted = op.arity() - given.len();
-                    let available = (args.len() - next).min(wanted);
-                    let mut all = Vec::with_capacity(given.len() + available);
-                    all.extend(given.iter().cloned());
-                    for arg in &args[next..next + available] {
-                        all.push(Arg {
-                            thunk: Self::thunk(arg, env),
-                            span: arg.span,
-                        });
-                    }
-                    let call_span = func.span.to(args[next + available - 1].span);
-                    next += available;
-                    callee = if available == wanted {
-                        op.call(self, &all, call_span).map_err(traced(call_span))?
-                    } else {
-                        Value::Function(Rc::new(Function::Builtin { op: *op, args: all }))
-                    };
+                    let (result, used) = self.call_builtin(*op, given, func, &args[next..], env)?;
+                    callee = result;
+                    next += used;
                 }
                 Function::Lambda {
                     lambda,
@@ -447,6 +421,37 @@ impl Machine {
             }
         }
         Ok(callee)
+    }
+
+    /// Calls the builtin `op` (already given `given`) with as many of `args` as it still needs,
+    /// all at once; or, if fewer are there, makes the partial application. Returns the result
+    /// and how many of `args` were used.
+    #[inline(never)]
+    fn call_builtin(
+        &mut self,
+        op: Builtin,
+        given: &[Arg],
+        func: &Ir,
+        args: &[Rc<Ir>],
+        env: &Rc<Env>,
+    ) -> Fallible<(Value, usize)> {
+        let wanted = op.arity() - given.len();
+        let available = args.len().min(wanted);
+        let mut all = Vec::with_capacity(given.len() + available);
+        all.extend(given.iter().cloned());
+        for arg in &args[..available] {
+            all.push(Arg {
+                thunk: Self::thunk(arg, env),
+                span: arg.span,
+            });
+        }
+        let result = if available == wanted {
+            let call_span = func.span.to(args[available - 1].span);
+            op.call(self, &all, call_span).map_err(traced(call_span))?
+        } else {
+            Value::Function(Rc::new(Function::Builtin { op, args: all }))
+        };
+        Ok((result, available))
     }
 
     /// Applies `func` to one argument (used by builtins such as `map`).
@@ -478,6 +483,7 @@ impl Machine {
         self.apply(&partial, second, span)
     }
 
+    #[inline(never)]
     fn call_lambda(
         &mut self,
         lambda: &LambdaIr,
@@ -513,6 +519,7 @@ impl Machine {
 
     /// The frame of a call to a function with a record pattern: the argument's fields, the
     /// defaults of fields it lacks (run in the frame itself), and the `@` name.
+    #[inline(never)]
     fn bind_pattern(
         &mut self,
         pattern: &PatternIr,
@@ -597,6 +604,7 @@ impl Machine {
         Ok(env)
     }
 
+    #[inline(never)]
     fn select(
         &mut self,
         target: &Ir,
@@ -617,20 +625,7 @@ impl Machine {
                 },
                 other => match default {
                     Some(default) => return self.eval(default, env),
-                    None => {
-                        return fail(
-                            Diagnostic::new(
-                                Code::RuntimeTypeError,
-                                format!(
-                                    "cannot select field `{name}` from {}",
-                                    a(other.type_name())
-                                ),
-                                so_far,
-                                format!("this is {}, not a record", a(other.type_name())),
-                            )
-                            .with_label(*span, "field selected here"),
-                        )
-                    }
+                    None => return fail(not_a_record(other, *name, so_far, *span)),
                 },
             };
             value = self.force(&next)?;
@@ -639,6 +634,7 @@ impl Machine {
         Ok(value)
     }
 
+    #[inline(never)]
     fn binary(
         &mut self,
         op: BinOp,
@@ -662,6 +658,7 @@ impl Machine {
         }
     }
 
+    #[inline(never)]
     fn interpolate(&mut self, parts: &[StrPartIr], env: &Rc<Env>) -> Fallible<Value> {
         let start = self.scratch.len();
         let result = self.interpolate_into_scratch(parts, env);
@@ -705,6 +702,44 @@ impl Machine {
     }
 }
 
+// Errors are built out of line (`#[cold]`, never inlined) so that the functions every level of
+// evaluation goes through keep small stack frames.
+
+#[cold]
+#[inline(never)]
+fn black_hole(span: Span) -> Box<EvalError> {
+    EvalError::new(
+        Diagnostic::new(
+            Code::InfiniteRecursion,
+            "infinite recursion: this value depends on itself",
+            span,
+            "computing this needs its own value",
+        )
+        .with_help("break the cycle: a binding cannot be defined in terms of itself"),
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn too_deep(span: Span, depth: u32) -> Box<EvalError> {
+    let message = if depth >= MAX_DEPTH {
+        format!("evaluation nested more than {MAX_DEPTH} levels deep")
+    } else {
+        "evaluation nested too deeply for the stack".to_string()
+    };
+    EvalError::new(
+        Diagnostic::new(
+            Code::RecursionTooDeep,
+            message,
+            span,
+            "the limit was reached here",
+        )
+        .with_help("a recursive function probably never reaches its base case"),
+    )
+}
+
+#[cold]
+#[inline(never)]
 fn invalid(why: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::UnevaluableCode,
@@ -715,6 +750,8 @@ fn invalid(why: &str, span: Span) -> Diagnostic {
 }
 
 /// A bug in the compiler, reported instead of panicking.
+#[cold]
+#[inline(never)]
 pub fn internal(what: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::UnevaluableCode,
@@ -725,6 +762,20 @@ pub fn internal(what: &str, span: Span) -> Diagnostic {
     .with_note("this is a bug in sblc; please report it")
 }
 
+#[cold]
+#[inline(never)]
+fn not_a_record(value: &Value, name: Sym, target: Span, field: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::RuntimeTypeError,
+        format!("cannot select field `{name}` from {}", a(value.type_name())),
+        target,
+        format!("this is {}, not a record", a(value.type_name())),
+    )
+    .with_label(field, "field selected here")
+}
+
+#[cold]
+#[inline(never)]
 fn not_a_function(value: &Value, callee: Span, arg: Span) -> Diagnostic {
     Diagnostic::new(
         Code::CalledNonFunction,
@@ -735,6 +786,8 @@ fn not_a_function(value: &Value, callee: Span, arg: Span) -> Diagnostic {
     .with_label(arg, "but it is given this argument")
 }
 
+#[cold]
+#[inline(never)]
 fn unexpected_field(pattern: &PatternIr, extra: Sym, arg: Span) -> Diagnostic {
     let extra = extra.name();
     let names: Vec<std::rc::Rc<str>> = pattern.fields.iter().map(|f| f.name.name()).collect();
@@ -754,6 +807,8 @@ fn unexpected_field(pattern: &PatternIr, extra: Sym, arg: Span) -> Diagnostic {
     }
 }
 
+#[cold]
+#[inline(never)]
 pub fn missing_field(record: &Record, name: Sym, span: Span, target: Span) -> Diagnostic {
     let name = name.name();
     let names: Vec<std::rc::Rc<str>> = record.names().collect();

@@ -11,6 +11,7 @@ use crate::syntax::ast::BinOp;
 
 /// `op` applied to two evaluated operands, each with the span of its expression. `&&` and `||`
 /// never get here: they short-circuit in the machine.
+#[inline(never)]
 pub fn binary(
     m: &mut Machine,
     op: BinOp,
@@ -211,6 +212,8 @@ fn checked(
     }
 }
 
+#[cold]
+#[inline(never)]
 pub fn overflow(span: Span, expression: String) -> Diagnostic {
     Diagnostic::new(
         Code::IntegerOverflow,
@@ -223,6 +226,8 @@ pub fn overflow(span: Span, expression: String) -> Diagnostic {
 
 /// The operands do not suit the operator. The primary label goes on the operand that is wrong:
 /// the left one if no right operand could make it work, else the right one.
+#[cold]
+#[inline(never)]
 fn mismatch(
     op: BinOp,
     op_span: Span,
@@ -260,6 +265,8 @@ fn mismatch(
 }
 
 /// One operand of the wrong type for `role` (`-`, an `if` condition, ...).
+#[cold]
+#[inline(never)]
 pub fn operand_error(role: &str, value: &Value, span: Span, expected: &str) -> Diagnostic {
     Diagnostic::new(
         Code::RuntimeTypeError,

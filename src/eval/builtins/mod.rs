@@ -42,7 +42,9 @@ macro_rules! builtins {
                 match self { $(Builtin::$variant => $arity),* }
             }
 
-            /// Runs the builtin on exactly [`Builtin::arity`] arguments.
+            /// Runs the builtin on exactly [`Builtin::arity`] arguments. Never inlined: this is
+            /// a big dispatch that must not grow the frames of the machine's recursion.
+            #[inline(never)]
             pub(crate) fn call(self, m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
                 match self { $(Builtin::$variant => $implementation(m, args, call)),* }
             }
