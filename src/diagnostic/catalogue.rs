@@ -117,6 +117,25 @@ catalogue! {
 
     // --- E04xx: evaluation ---------------------------------------------------------------------
     // (evaluation)
+    AssertionFailed = "E0401", Error, None, "an assertion failed";
+    Thrown = "E0402", Error, None, "the program called `throw`";
+    InfiniteRecursion = "E0403", Error, None, "a value depends on itself";
+    RecursionTooDeep = "E0404", Error, None, "calls nested too deeply";
+    DivisionByZero = "E0405", Error, None, "division by zero";
+    IntegerOverflow = "E0406", Error, None, "integer overflow";
+    NoSuchField = "E0407", Error, None, "the record has no such field";
+    CalledNonFunction = "E0408", Error, None, "called a value that is not a function";
+    RuntimeTypeError = "E0409", Error, None, "a value of the wrong type at run time";
+    InterpolationOfWrongType = "E0410", Error, None, "interpolated value is not a String, Int or Path";
+    InvalidCidr = "E0411", Error, None, "invalid CIDR prefix, address or subnet request";
+    IndexOutOfRange = "E0412", Error, None, "list index out of range";
+    EmptyList = "E0413", Error, None, "`head` or `tail` of an empty list";
+    UnexpectedArgumentField = "E0414", Error, None, "a function got a record argument with a field it does not take";
+    MissingArgumentField = "E0415", Error, None, "a function got a record argument without a field it needs";
+    NotSerializable = "E0416", Error, None, "a function cannot be converted to JSON";
+    ContractViolated = "E0417", Error, None, "a value does not match its type annotation";
+    UnevaluableCode = "E0418", Error, None, "code that failed to parse or load cannot be evaluated";
+    InvalidBuiltinArgument = "E0419", Error, None, "a builtin got an argument outside what it accepts";
 
     // --- E05xx: resource graph (E0501-E0529) and emission (E0530-E0559) -------------------------
     // (resource graph)
