@@ -14,7 +14,7 @@ pub struct Token {
 pub enum TokenKind {
     Int(i64),
     Ident(Rc<str>),
-    /// `./a/b.sbl`, `../x`, `/abs/path`.
+    /// `./a/b.sbl` or `../x` (relative paths only).
     Path(Rc<str>),
     /// `<batch>`.
     StdlibPath(Rc<str>),
@@ -35,8 +35,11 @@ pub enum TokenKind {
     // Strings: `"` or `''` opens, then text and `${ ... }` parts, then the closing quote.
     StrOpen,
     IndentedStrOpen,
-    /// Literal text of a string, escapes already processed (indentation not yet stripped).
+    /// Literal text of a `"..."` string, escapes already processed.
     StrText(Rc<str>),
+    /// Literal text of an `''...''` string exactly as written: the parser strips the indentation
+    /// (which needs the whole string) and then processes the escapes.
+    IndentedText(Rc<str>),
     InterpolationOpen,
     InterpolationClose,
     StrClose,
@@ -85,7 +88,7 @@ impl TokenKind {
             TokenKind::Path(p) => format!("path `{p}`"),
             TokenKind::StdlibPath(p) => format!("module `<{p}>`"),
             TokenKind::StrOpen | TokenKind::IndentedStrOpen => "a string".into(),
-            TokenKind::StrText(_) => "string text".into(),
+            TokenKind::StrText(_) | TokenKind::IndentedText(_) => "string text".into(),
             TokenKind::InterpolationOpen => "`${`".into(),
             TokenKind::InterpolationClose => "`}`".into(),
             TokenKind::StrClose => "the end of the string".into(),
@@ -152,6 +155,7 @@ impl TokenKind {
             | TokenKind::Path(_)
             | TokenKind::StdlibPath(_)
             | TokenKind::StrText(_)
+            | TokenKind::IndentedText(_)
             | TokenKind::Eof => "",
         }
     }
