@@ -84,7 +84,9 @@ impl<T> Scoped<T> {
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut T> {
-        self.entries.get_mut(name).and_then(|stack| stack.last_mut())
+        self.entries
+            .get_mut(name)
+            .and_then(|stack| stack.last_mut())
     }
 
     /// Every name in scope (for "did you mean").

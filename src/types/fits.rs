@@ -342,7 +342,10 @@ mod tests {
     fn joins_records_with_optional_fields_and_null() {
         let mut vars = VarTable::default();
         let a = record(&[("a", Type::Int, false)], false);
-        let b = record(&[("a", Type::Int, false), ("b", Type::String, false)], false);
+        let b = record(
+            &[("a", Type::Int, false), ("b", Type::String, false)],
+            false,
+        );
         let joined = join(&mut vars, &a, &b).unwrap();
         assert_eq!(joined.to_string(), "{ a: Int, b?: String }");
         let nullable = join(&mut vars, &Type::Null, &Type::String).unwrap();

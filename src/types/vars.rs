@@ -213,7 +213,13 @@ impl VarTable {
                     .iter()
                     .map(|(name, field)| {
                         let ty = self.map_vars(&field.ty, on_unbound);
-                        (name.clone(), Field { ty, ..field.clone() })
+                        (
+                            name.clone(),
+                            Field {
+                                ty,
+                                ..field.clone()
+                            },
+                        )
                     })
                     .collect();
                 Type::Record(Rc::new(RecordType {

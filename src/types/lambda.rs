@@ -1,0 +1,227 @@
+//! Functions and application.
+//!
+//! A lambda `x: body` has type `P -> R`, where `P` is the annotation of `x` or a fresh variable.
+//! A record pattern `{ a, b :: Int ? 2, ... } @ args` gives the record type of its fields: each
+//! field has its annotation or a fresh variable as type, is optional when it has a default
+//! (which is checked against the field's type), and the record is closed unless the pattern
+//! has `...`. Each field's type remembers the span of its name in the pattern, so a caller's
+//! misspelt field can be answered with "did you mean" and a label at the declaration, even
+//! across an import. Checked against an expected function type, the parameter takes its type
+//! from the expected one.
+//!
+//! Application `f x` checks `x` against the parameter type when `f`'s type is a known
+//! function, binds `f`'s type to `X -> r` when it is a variable, and reports calling a value
+//! that is not a function (or, when `f` is itself an application, one argument too many).
+
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::check::{Because, Checker};
+use super::env::Scheme;
+use super::ty::{Field, RecordType, Type};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
+use crate::syntax::ast::{Expr, ExprKind, Param};
+
+impl<'p> Checker<'p> {
+    pub(crate) fn infer_lambda(&mut self, param: &'p Param, body: &'p Expr) -> Type {
+        self.env.enter();
+        let param_ty = self.bind_param(param, None);
+        let result = self.infer(body);
+        self.env.leave();
+        Type::function(param_ty, result)
+    }
+
+    pub(crate) fn check_lambda(
+        &mut self,
+        param: &'p Param,
+        body: &'p Expr,
+        span: Span,
+        expected_param: &Type,
+        expected_result: &Type,
+    ) {
+        self.env.enter();
+        let param_ty = self.bind_param(param, Some(expected_param));
+        // The caller passes `expected_param`; the lambda must accept it.
+        self.subsume(
+            expected_param,
+            &param_ty,
+            param_span(param).unwrap_or(span),
+            None,
+        );
+        self.check(body, expected_result, None);
+        self.env.leave();
+    }
+
+    /// Binds the names of a parameter in the current scope and returns the parameter's type.
+    fn bind_param(&mut self, param: &'p Param, expected: Option<&Type>) -> Type {
+        match param {
+            Param::Name { name, ty } => {
+                let param_ty = match (ty, expected) {
+                    (Some(annotation), _) => self.type_of_annotation(annotation),
+                    (None, Some(expected)) => expected.clone(),
+                    (None, None) => self.fresh(),
+                };
+                self.env.bind(
+                    name.name.clone(),
+                    Scheme::mono(param_ty.clone(), Some(name.span)),
+                );
+                param_ty
+            }
+            Param::Pattern {
+                fields, open, bind, ..
+            } => {
+                let expected_record = expected
+                    .map(|e| self.vars.shallow(e))
+                    .and_then(|e| self.record_member(&e));
+                let mut record_fields: IndexMap<Rc<str>, Field> = IndexMap::new();
+                for field in fields {
+                    let ty = match (&field.ty, &expected_record) {
+                        (Some(annotation), _) => self.type_of_annotation(annotation),
+                        (None, Some(record)) => match record.fields.get(&field.name.name) {
+                            Some(declared) => declared.ty.clone(),
+                            None => self.fresh(),
+                        },
+                        (None, None) => self.fresh(),
+                    };
+                    record_fields
+                        .entry(field.name.name.clone())
+                        .or_insert(Field {
+                            ty: ty.clone(),
+                            optional: field.default.is_some(),
+                            span: Some(field.name.span),
+                        });
+                    self.env.bind(
+                        field.name.name.clone(),
+                        Scheme::mono(ty, Some(field.name.span)),
+                    );
+                }
+                let record = Type::record(RecordType {
+                    fields: record_fields.clone(),
+                    open: *open,
+                });
+                if let Some(bind) = bind {
+                    self.env.bind(
+                        bind.name.clone(),
+                        Scheme::mono(record.clone(), Some(bind.span)),
+                    );
+                }
+                // Defaults see the other fields (like Nix).
+                for field in fields {
+                    if let (Some(default), Some(declared)) =
+                        (&field.default, record_fields.get(&field.name.name))
+                    {
+                        let because = Because {
+                            span: field.name.span,
+                            message: "the default must fit this field's type",
+                        };
+                        let ty = declared.ty.clone();
+                        self.check(default, &ty, Some(because));
+                    }
+                }
+                record
+            }
+        }
+    }
+
+    pub(crate) fn infer_apply(&mut self, func: &'p Expr, arg: &'p Expr) -> Type {
+        let func_ty = self.infer(func);
+        match self.vars.shallow(&func_ty) {
+            Type::Function(param, result) => {
+                let because = function_name(func).map(|_| Because {
+                    span: func.span,
+                    message: "the parameter type comes from this function",
+                });
+                self.check(arg, &param, because);
+                (*result).clone()
+            }
+            Type::Var(var) => {
+                let arg_ty = self.infer(arg);
+                let result = self.fresh();
+                self.vars.bind(var, &Type::function(arg_ty, result.clone()));
+                result
+            }
+            Type::Any => {
+                self.infer(arg);
+                Type::Any
+            }
+            other => {
+                self.report_not_a_function(func, arg, &other);
+                self.infer(arg);
+                Type::Any
+            }
+        }
+    }
+
+    fn report_not_a_function(&mut self, func: &Expr, arg: &Expr, ty: &Type) {
+        let shown = self.show(ty);
+        let (head, given) = apply_head(func);
+        let diagnostic = if given > 0 {
+            let name = function_name(head).unwrap_or("this function".into());
+            Diagnostic::new(
+                Code::TooManyArguments,
+                format!("too many arguments: `{name}` takes {given}, this is one more"),
+                arg.span,
+                "one argument too many",
+            )
+            .with_label(
+                func.span,
+                format!("after {given} argument{} this is `{shown}`, not a function", plural(given)),
+            )
+            .with_help("remove the extra argument, or put parentheses around an argument that is itself an application: `f (g x)`")
+        } else {
+            Diagnostic::new(
+                Code::NotAFunction,
+                format!("calling {}, which is not a function", ty.kind_name()),
+                func.span,
+                format!("this is `{shown}`"),
+            )
+            .with_label(arg.span, "applied to this argument")
+            .with_help("in a list, put applications in parentheses: `[ (f x) y ]`")
+        };
+        self.report(diagnostic);
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The function at the head of an application chain `f a b`, and how many arguments it gets.
+fn apply_head(expr: &Expr) -> (&Expr, usize) {
+    let mut head = expr;
+    let mut count = 0;
+    while let ExprKind::Apply { func, .. } = &head.kind {
+        head = func;
+        count += 1;
+    }
+    (head, count)
+}
+
+/// A readable name for a function expression: `f`, `lib.mkVnet`.
+fn function_name(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Var(name) => Some(name.name.to_string()),
+        ExprKind::Select { target, path, .. } => {
+            let mut name = function_name(target)?;
+            for key in path {
+                name.push('.');
+                name.push_str(&key.name);
+            }
+            Some(name)
+        }
+        _ => None,
+    }
+}
+
+fn param_span(param: &Param) -> Option<Span> {
+    match param {
+        Param::Name { name, .. } => Some(name.span),
+        Param::Pattern { span, .. } => Some(*span),
+    }
+}
