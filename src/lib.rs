@@ -13,7 +13,9 @@
 pub mod diagnostic;
 pub mod driver;
 pub mod eval;
+pub mod graph;
 pub mod load;
+pub mod reference;
 pub mod source;
 pub mod syntax;
 pub mod types;

@@ -55,8 +55,14 @@ fn operator_precedence_follows_the_documented_table() {
 
 #[test]
 fn records_and_bindings() {
-    assert_eq!(tree("{ a = 1; b.c = 2; b.d = 3; }"), "(record (a = 1) (b.c = 2) (b.d = 3))");
-    assert_eq!(tree("rec { a = 1; b = a; }"), "(rec-record (a = 1) (b = a))");
+    assert_eq!(
+        tree("{ a = 1; b.c = 2; b.d = 3; }"),
+        "(record (a = 1) (b.c = 2) (b.d = 3))"
+    );
+    assert_eq!(
+        tree("rec { a = 1; b = a; }"),
+        "(rec-record (a = 1) (b = a))"
+    );
     assert_eq!(
         tree("{ inherit a b; inherit (r) c; \"k y\" = 1; }"),
         "(record (inherit a b) (inherit ((r)) c) (k y = 1))".replace("((r))", "(r)")
@@ -74,10 +80,16 @@ fn let_if_assert_import() {
     );
     assert_eq!(tree("if a then 1 else 2"), "(if a 1 2)");
     assert_eq!(tree("assert a; 1"), "(assert a 1)");
-    assert_eq!(tree("assert a > 0, \"too small\"; 1"), "(assert (> a 0) (str \"too small\") 1)");
+    assert_eq!(
+        tree("assert a > 0, \"too small\"; 1"),
+        "(assert (> a 0) (str \"too small\") 1)"
+    );
     assert_eq!(tree("import ./hub.sbl"), "(import ./hub.sbl)");
     assert_eq!(tree("import <secure-storage>"), "(import <secure-storage>)");
-    assert_eq!(tree("(import <batch>) { }"), "(app (import <batch>) (record))");
+    assert_eq!(
+        tree("(import <batch>) { }"),
+        "(app (import <batch>) (record))"
+    );
 }
 
 #[test]
@@ -94,16 +106,25 @@ fn functions() {
         tree("{ name :: String, size :: Int ? 2 }: name"),
         "(fn {name :: String, size :: Int ? 2} name)"
     );
-    assert_eq!(tree("map (x: x * 2) [ 1 2 ]"), "(app (app map (fn x (* x 2))) [1 2])");
+    assert_eq!(
+        tree("map (x: x * 2) [ 1 2 ]"),
+        "(app (app map (fn x (* x 2))) [1 2])"
+    );
 }
 
 #[test]
 fn types() {
     let cases = [
         ("x :: List Int", "(:: x (List Int))"),
-        ("x :: { name: String, size?: Int, ... }", "(:: x {name: String, size?: Int, ...})"),
+        (
+            "x :: { name: String, size?: Int, ... }",
+            "(:: x {name: String, size?: Int, ...})",
+        ),
         ("x :: Int -> Int -> Bool", "(:: x (Int -> (Int -> Bool)))"),
-        ("x :: String | Null -> Int", "(:: x ((String | Null) -> Int))"),
+        (
+            "x :: String | Null -> Int",
+            "(:: x ((String | Null) -> Int))",
+        ),
         ("x :: (Int -> Int) -> Int", "(:: x ((Int -> Int) -> Int))"),
         ("x :: List { a: Int }", "(:: x (List {a: Int}))"),
     ];
@@ -115,17 +136,32 @@ fn types() {
 #[test]
 fn strings_and_interpolation() {
     assert_eq!(tree(r#""a ${b} c""#), r#"(str "a " ${b} " c")"#);
-    assert_eq!(tree(r#""${ { x = "in}"; }.x }""#), r#"(str ${(. (record (x = (str "in}"))) x)})"#);
-    assert_eq!(tree(r#""tab\there \"q\" \${no} \u{e9}""#), r#"(str "tab\there \"q\" ${no} é")"#);
-    assert_eq!(tree(r#""nested ${ "x ${y}" }""#), r#"(str "nested " ${(str "x " ${y})})"#);
+    assert_eq!(
+        tree(r#""${ { x = "in}"; }.x }""#),
+        r#"(str ${(. (record (x = (str "in}"))) x)})"#
+    );
+    assert_eq!(
+        tree(r#""tab\there \"q\" \${no} \u{e9}""#),
+        r#"(str "tab\there \"q\" ${no} é")"#
+    );
+    assert_eq!(
+        tree(r#""nested ${ "x ${y}" }""#),
+        r#"(str "nested " ${(str "x " ${y})})"#
+    );
 }
 
 #[test]
 fn indented_strings_strip_common_indentation() {
     let text = "''\n    #!/bin/bash\n      echo ${name}\n    done\n  ''";
-    assert_eq!(tree(text), r##"(str "#!/bin/bash\n  echo " ${name} "\ndone\n")"##);
+    assert_eq!(
+        tree(text),
+        r##"(str "#!/bin/bash\n  echo " ${name} "\ndone\n")"##
+    );
     assert_eq!(tree("''one line''"), r#"(str "one line")"#);
-    assert_eq!(tree("''\n  a '''quoted''' ''${not} ''\\n\n''"), r#"(str "a ''quoted'' ${not} \n\n")"#);
+    assert_eq!(
+        tree("''\n  a '''quoted''' ''${not} ''\\n\n''"),
+        r#"(str "a ''quoted'' ${not} \n\n")"#
+    );
     assert_eq!(tree("''\n  a\n\n  b\n''"), r#"(str "a\n\nb\n")"#);
 }
 
@@ -143,6 +179,12 @@ fn every_node_has_a_span_inside_the_text() {
     let sblc::syntax::ast::ExprKind::Let { bindings, body } = &module.body.kind else {
         panic!("expected let");
     };
-    assert_eq!(sources.snippet(bindings[0].span), "f = { a, b ? 2 }: a + b;");
-    assert_eq!(sources.snippet(body.span), "f { a = 1; } // { c = \"${x}\"; }");
+    assert_eq!(
+        sources.snippet(bindings[0].span),
+        "f = { a, b ? 2 }: a + b;"
+    );
+    assert_eq!(
+        sources.snippet(body.span),
+        "f { a = 1; } // { c = \"${x}\"; }"
+    );
 }

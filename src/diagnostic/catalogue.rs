@@ -132,6 +132,11 @@ catalogue! {
 
     // --- E04xx: evaluation ---------------------------------------------------------------------
     // (evaluation)
+
+    // --- E05xx: resource graph (E0501-E0529) and emission (E0530-E0559) -------------------------
+    // (resource graph)
+
+    // (emission)
 }
 
 #[cfg(test)]

@@ -101,8 +101,10 @@ struct Report {
 impl Report {
     fn new(diagnostic: &Diagnostic, sources: &SourceMap) -> Report {
         let file = diagnostic.primary.span.file;
-        let (here, elsewhere): (Vec<&Label>, Vec<&Label>) =
-            diagnostic.secondary.iter().partition(|l| l.span.file == file);
+        let (here, elsewhere): (Vec<&Label>, Vec<&Label>) = diagnostic
+            .secondary
+            .iter()
+            .partition(|l| l.span.file == file);
         let mut labels = vec![labeled(&diagnostic.primary, true)];
         labels.extend(here.into_iter().map(|l| labeled(l, false)));
         let mut help = diagnostic.help.clone().unwrap_or_default();
@@ -178,7 +180,9 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -193,6 +197,8 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }

@@ -71,7 +71,11 @@ impl<'a> Lexer<'a> {
         while let Some(mode) = self.modes.pop() {
             match mode {
                 Mode::Str { open } | Mode::IndentedStr { open } => {
-                    let len = if matches!(mode, Mode::Str { .. }) { 1 } else { 2 };
+                    let len = if matches!(mode, Mode::Str { .. }) {
+                        1
+                    } else {
+                        2
+                    };
                     self.error(
                         Code::UnterminatedString,
                         "unterminated string",
@@ -176,7 +180,13 @@ impl<'a> Lexer<'a> {
         let ch = rest.chars().next().unwrap_or(' ');
         let end = start + ch.len_utf8();
         let message = format!("unexpected character `{}`", ch.escape_debug());
-        self.error(Code::UnknownCharacter, &message, start, end, "not part of any token");
+        self.error(
+            Code::UnknownCharacter,
+            &message,
+            start,
+            end,
+            "not part of any token",
+        );
         self.pos = end;
     }
 
@@ -316,7 +326,9 @@ impl<'a> Lexer<'a> {
                 // `'''`, `''$` and `''\x` are escapes; a lone `''` closes the string.
                 match bytes.get(i + 2) {
                     Some(b'\'') | Some(b'$') => i += 3,
-                    Some(b'\\') => i += 3 + rest[i + 3..].chars().next().map_or(0, |c| c.len_utf8() - 1),
+                    Some(b'\\') => {
+                        i += 3 + rest[i + 3..].chars().next().map_or(0, |c| c.len_utf8() - 1)
+                    }
                     _ => {
                         self.push_raw(start, start + i);
                         self.modes.pop();
@@ -381,8 +393,15 @@ fn is_path_char(c: char) -> bool {
 /// `./x` or `../x`. Only relative paths exist: an absolute path would make the output depend on
 /// the machine, and `x/2` stays a division.
 fn path_literal(input: &str) -> IResult<&str, &str> {
-    let segment = pair(char('/'), take_while1(|c: char| is_path_char(c) && c != '/'));
-    recognize(pair(alt((tag(".."), tag("."))), pair(segment, take_while(is_path_char)))).parse(input)
+    let segment = pair(
+        char('/'),
+        take_while1(|c: char| is_path_char(c) && c != '/'),
+    );
+    recognize(pair(
+        alt((tag(".."), tag("."))),
+        pair(segment, take_while(is_path_char)),
+    ))
+    .parse(input)
 }
 
 /// `<name>` with no spaces, as in Nix.

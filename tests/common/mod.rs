@@ -64,37 +64,78 @@ pub fn sexpr(expr: &Expr) -> String {
         }
         ExprKind::Path(p) => format!("(path {p})"),
         ExprKind::Var(v) => v.name.to_string(),
-        ExprKind::List(items) => format!("[{}]", items.iter().map(sexpr).collect::<Vec<_>>().join(" ")),
-        ExprKind::Record { recursive, bindings } => format!(
+        ExprKind::List(items) => format!(
+            "[{}]",
+            items.iter().map(sexpr).collect::<Vec<_>>().join(" ")
+        ),
+        ExprKind::Record {
+            recursive,
+            bindings,
+        } => format!(
             "({}{})",
             if *recursive { "rec-record" } else { "record" },
-            bindings.iter().map(|b| format!(" {}", binding(b))).collect::<String>()
+            bindings
+                .iter()
+                .map(|b| format!(" {}", binding(b)))
+                .collect::<String>()
         ),
         ExprKind::Let { bindings, body } => format!(
             "(let{} in {})",
-            bindings.iter().map(|b| format!(" {}", binding(b))).collect::<String>(),
+            bindings
+                .iter()
+                .map(|b| format!(" {}", binding(b)))
+                .collect::<String>(),
             sexpr(body)
         ),
         ExprKind::Lambda { param, body } => format!("(fn {} {})", param_s(param), sexpr(body)),
         ExprKind::Apply { func, arg } => format!("(app {} {})", sexpr(func), sexpr(arg)),
-        ExprKind::If { cond, then_branch, else_branch } => {
-            format!("(if {} {} {})", sexpr(cond), sexpr(then_branch), sexpr(else_branch))
+        ExprKind::If {
+            cond,
+            then_branch,
+            else_branch,
+        } => {
+            format!(
+                "(if {} {} {})",
+                sexpr(cond),
+                sexpr(then_branch),
+                sexpr(else_branch)
+            )
         }
-        ExprKind::Select { target, path, default } => format!(
+        ExprKind::Select {
+            target,
+            path,
+            default,
+        } => format!(
             "(. {} {}{})",
             sexpr(target),
             keys(path),
-            default.as_ref().map(|d| format!(" or {}", sexpr(d))).unwrap_or_default()
+            default
+                .as_ref()
+                .map(|d| format!(" or {}", sexpr(d)))
+                .unwrap_or_default()
         ),
         ExprKind::HasField { target, path } => format!("(? {} {})", sexpr(target), keys(path)),
-        ExprKind::Binary { op, lhs, rhs, .. } => format!("({} {} {})", op.as_str(), sexpr(lhs), sexpr(rhs)),
-        ExprKind::Unary { op, operand } => {
-            format!("({} {})", if *op == UnaryOp::Neg { "neg" } else { "not" }, sexpr(operand))
+        ExprKind::Binary { op, lhs, rhs, .. } => {
+            format!("({} {} {})", op.as_str(), sexpr(lhs), sexpr(rhs))
         }
-        ExprKind::Assert { cond, message, body } => format!(
+        ExprKind::Unary { op, operand } => {
+            format!(
+                "({} {})",
+                if *op == UnaryOp::Neg { "neg" } else { "not" },
+                sexpr(operand)
+            )
+        }
+        ExprKind::Assert {
+            cond,
+            message,
+            body,
+        } => format!(
             "(assert {}{} {})",
             sexpr(cond),
-            message.as_ref().map(|m| format!(" {}", sexpr(m))).unwrap_or_default(),
+            message
+                .as_ref()
+                .map(|m| format!(" {}", sexpr(m)))
+                .unwrap_or_default(),
             sexpr(body)
         ),
         ExprKind::Import(ImportTarget::File { path, .. }) => format!("(import {path})"),
@@ -113,13 +154,21 @@ fn binding(b: &Binding) -> String {
         BindingKind::Field { path, ty, value } => format!(
             "({}{} = {})",
             keys(path),
-            ty.as_ref().map(|t| format!(" :: {}", type_s(t))).unwrap_or_default(),
+            ty.as_ref()
+                .map(|t| format!(" :: {}", type_s(t)))
+                .unwrap_or_default(),
             sexpr(value)
         ),
         BindingKind::Inherit { source, names } => format!(
             "(inherit{}{})",
-            source.as_ref().map(|s| format!(" ({})", sexpr(s))).unwrap_or_default(),
-            names.iter().map(|n| format!(" {}", n.name)).collect::<String>()
+            source
+                .as_ref()
+                .map(|s| format!(" ({})", sexpr(s)))
+                .unwrap_or_default(),
+            names
+                .iter()
+                .map(|n| format!(" {}", n.name))
+                .collect::<String>()
         ),
         BindingKind::TypeAlias { name, ty } => format!("(type {} = {})", name.name, type_s(ty)),
     }
@@ -131,15 +180,22 @@ fn param_s(param: &Param) -> String {
             Some(t) => format!("({} :: {})", name.name, type_s(t)),
             None => name.name.to_string(),
         },
-        Param::Pattern { fields, open, bind, .. } => {
+        Param::Pattern {
+            fields, open, bind, ..
+        } => {
             let mut items: Vec<String> = fields
                 .iter()
                 .map(|f| {
                     format!(
                         "{}{}{}",
                         f.name.name,
-                        f.ty.as_ref().map(|t| format!(" :: {}", type_s(t))).unwrap_or_default(),
-                        f.default.as_ref().map(|d| format!(" ? {}", sexpr(d))).unwrap_or_default()
+                        f.ty.as_ref()
+                            .map(|t| format!(" :: {}", type_s(t)))
+                            .unwrap_or_default(),
+                        f.default
+                            .as_ref()
+                            .map(|d| format!(" ? {}", sexpr(d)))
+                            .unwrap_or_default()
                     )
                 })
                 .collect();
@@ -149,7 +205,9 @@ fn param_s(param: &Param) -> String {
             format!(
                 "{{{}}}{}",
                 items.join(", "),
-                bind.as_ref().map(|b| format!("@{}", b.name)).unwrap_or_default()
+                bind.as_ref()
+                    .map(|b| format!("@{}", b.name))
+                    .unwrap_or_default()
             )
         }
     }
@@ -162,7 +220,14 @@ pub fn type_s(ty: &TypeExpr) -> String {
         TypeKind::Record { fields, open } => {
             let mut items: Vec<String> = fields
                 .iter()
-                .map(|f| format!("{}{}: {}", f.key.name, if f.optional { "?" } else { "" }, type_s(&f.ty)))
+                .map(|f| {
+                    format!(
+                        "{}{}: {}",
+                        f.key.name,
+                        if f.optional { "?" } else { "" },
+                        type_s(&f.ty)
+                    )
+                })
                 .collect();
             if *open {
                 items.push("...".into());
@@ -170,7 +235,10 @@ pub fn type_s(ty: &TypeExpr) -> String {
             format!("{{{}}}", items.join(", "))
         }
         TypeKind::StrLiteral(s) => format!("{s:?}"),
-        TypeKind::Union(members) => format!("({})", members.iter().map(type_s).collect::<Vec<_>>().join(" | ")),
+        TypeKind::Union(members) => format!(
+            "({})",
+            members.iter().map(type_s).collect::<Vec<_>>().join(" | ")
+        ),
         TypeKind::Function(a, b) => format!("({} -> {})", type_s(a), type_s(b)),
         TypeKind::Error => "ERROR".into(),
     }

@@ -25,7 +25,10 @@ impl Parser<'_> {
         let bindings = self.parse_bindings(Context::Record);
         self.close(TokenKind::RBrace, open, "record");
         Expr {
-            kind: ExprKind::Record { recursive, bindings },
+            kind: ExprKind::Record {
+                recursive,
+                bindings,
+            },
             span: self.span_from(open),
         }
     }
@@ -36,8 +39,14 @@ impl Parser<'_> {
         let mut seen = BoundNames::default();
         loop {
             match self.current().kind {
-                TokenKind::RBrace | TokenKind::Eof => break,
+                TokenKind::Eof => break,
+                TokenKind::RBrace if context == Context::Record => break,
                 TokenKind::In if context == Context::Let => break,
+                TokenKind::RBrace | TokenKind::RBracket | TokenKind::RParen => {
+                    self.unmatched_closer();
+                    self.eat(&TokenKind::Semicolon);
+                    continue;
+                }
                 _ => {}
             }
             let before = self.pos;
@@ -63,7 +72,9 @@ impl Parser<'_> {
                 loop {
                     match self.peek_kind(n) {
                         TokenKind::Assign | TokenKind::DoubleColon => return true,
-                        TokenKind::Dot if matches!(self.peek_kind(n + 1), TokenKind::Ident(_)) => n += 2,
+                        TokenKind::Dot if matches!(self.peek_kind(n + 1), TokenKind::Ident(_)) => {
+                            n += 2
+                        }
                         _ => return false,
                     }
                 }
@@ -86,7 +97,10 @@ impl Parser<'_> {
                 let token = self.current().clone();
                 self.push_diagnostic(Diagnostic::new(
                     Code::UnexpectedToken,
-                    format!("expected a binding (`name = value;`), found {}", token.kind.describe()),
+                    format!(
+                        "expected a binding (`name = value;`), found {}",
+                        token.kind.describe()
+                    ),
                     token.span,
                     "expected a binding",
                 ));
@@ -94,7 +108,7 @@ impl Parser<'_> {
                 return None;
             }
         };
-        self.end_binding();
+        self.end_binding(context);
         Some(Binding {
             kind,
             span: self.span_from(start),
@@ -151,14 +165,35 @@ impl Parser<'_> {
     }
 
     /// After a binding: `;`, or a diagnostic and resynchronisation.
-    fn end_binding(&mut self) {
+    fn end_binding(&mut self, context: Context) {
         if self.eat(&TokenKind::Semicolon) {
             return;
         }
         let after_value = self.prev_end();
-        let missing_at = Span::new(after_value.file, after_value.end as usize, after_value.end as usize);
+        let missing_at = Span::new(
+            after_value.file,
+            after_value.end as usize,
+            after_value.end as usize,
+        );
         let found = self.current().clone();
-        let closes = matches!(found.kind, TokenKind::RBrace | TokenKind::In | TokenKind::Eof);
+        let closes = match found.kind {
+            TokenKind::Eof => true,
+            TokenKind::RBrace => context == Context::Record,
+            TokenKind::In => context == Context::Let,
+            _ => false,
+        };
+        if !closes
+            && matches!(
+                found.kind,
+                TokenKind::RBrace | TokenKind::RBracket | TokenKind::RParen
+            )
+        {
+            self.unmatched_closer();
+            if !self.eat(&TokenKind::Semicolon) {
+                self.skip_binding();
+            }
+            return;
+        }
         if closes || self.starts_binding() {
             self.push_diagnostic(
                 Diagnostic::new(
@@ -173,11 +208,25 @@ impl Parser<'_> {
         }
         self.push_diagnostic(Diagnostic::new(
             Code::UnexpectedToken,
-            format!("expected `;` after the binding, found {}", found.kind.describe()),
+            format!(
+                "expected `;` after the binding, found {}",
+                found.kind.describe()
+            ),
             found.span,
             "expected `;`",
         ));
         self.skip_binding();
+    }
+
+    /// Reports and drops a closing bracket that closes nothing here.
+    fn unmatched_closer(&mut self) {
+        let token = self.bump();
+        self.push_diagnostic(Diagnostic::new(
+            Code::UnexpectedToken,
+            format!("unmatched {}", token.kind.describe()),
+            token.span,
+            "closes nothing here",
+        ));
     }
 
     /// Skips to the end of the current binding (its `;`, consumed) or the end of the list.
@@ -198,7 +247,9 @@ impl Parser<'_> {
             (TokenKind::Ident(_), TokenKind::RBrace) => {
                 matches!(self.peek_kind(3), TokenKind::Colon | TokenKind::At)
             }
-            (TokenKind::Ident(_), TokenKind::DoubleColon) => self.token_after_matching_brace_is_colon(),
+            (TokenKind::Ident(_), TokenKind::DoubleColon) => {
+                self.token_after_matching_brace_is_colon()
+            }
             _ => false,
         }
     }
@@ -233,7 +284,10 @@ impl Parser<'_> {
                     self.parse_pattern(Some(bind))
                 } else {
                     self.expect(TokenKind::LBrace, "after `@` (a record pattern)");
-                    Param::Name { name: bind, ty: None }
+                    Param::Name {
+                        name: bind,
+                        ty: None,
+                    }
                 }
             }
             TokenKind::Ident(_) => Param::Name {
@@ -244,7 +298,12 @@ impl Parser<'_> {
                 let pattern = self.parse_pattern(None);
                 if self.eat(&TokenKind::At) {
                     match (pattern, self.current().kind.clone()) {
-                        (Param::Pattern { fields, open, span, .. }, TokenKind::Ident(_)) => Param::Pattern {
+                        (
+                            Param::Pattern {
+                                fields, open, span, ..
+                            },
+                            TokenKind::Ident(_),
+                        ) => Param::Pattern {
                             fields,
                             open,
                             bind: Some(ident_of(&self.bump())),
@@ -306,7 +365,10 @@ impl Parser<'_> {
                     let token = self.current().clone();
                     self.push_diagnostic(Diagnostic::new(
                         Code::UnexpectedToken,
-                        format!("expected a field name in the pattern, found {}", token.kind.describe()),
+                        format!(
+                            "expected a field name in the pattern, found {}",
+                            token.kind.describe()
+                        ),
                         token.span,
                         "expected a field name",
                     ));
@@ -341,7 +403,9 @@ impl BoundNames {
         match &binding.kind {
             BindingKind::Field { path, .. } => {
                 let names: Vec<Rc<str>> = path.iter().map(|k| k.name.clone()).collect();
-                let span = path.first().map_or(binding.span, |k| k.span.to(path[path.len() - 1].span));
+                let span = path
+                    .first()
+                    .map_or(binding.span, |k| k.span.to(path[path.len() - 1].span));
                 self.bind(names, span, parser);
             }
             BindingKind::Inherit { names, .. } => {

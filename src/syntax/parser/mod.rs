@@ -49,7 +49,10 @@ pub fn parse(file: FileId, text: &str, tokens: &[Token]) -> (Module, Vec<Diagnos
         let token = parser.current().clone();
         parser.error(
             Code::UnexpectedToken,
-            format!("expected the end of the file, found {}", token.kind.describe()),
+            format!(
+                "expected the end of the file, found {}",
+                token.kind.describe()
+            ),
             token.span,
             "a file holds one expression",
         );
@@ -161,14 +164,24 @@ impl<'t> Parser<'t> {
         let found = self.current().clone();
         self.error(
             Code::UnexpectedToken,
-            format!("expected `{}` {context}, found {}", kind.text(), found.kind.describe()),
+            format!(
+                "expected `{}` {context}, found {}",
+                kind.text(),
+                found.kind.describe()
+            ),
             found.span,
             format!("expected `{}`", kind.text()),
         );
         false
     }
 
-    fn error(&mut self, code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) {
+    fn error(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) {
         self.push_diagnostic(Diagnostic::new(code, message, span, label));
     }
 
@@ -242,7 +255,11 @@ impl<'t> Parser<'t> {
         let skipped = self.skip_until(|k| {
             matches!(
                 k,
-                TokenKind::Semicolon | TokenKind::In | TokenKind::Then | TokenKind::Else | TokenKind::Comma
+                TokenKind::Semicolon
+                    | TokenKind::In
+                    | TokenKind::Then
+                    | TokenKind::Else
+                    | TokenKind::Comma
             )
         });
         if !self.reported_depth {
@@ -270,7 +287,9 @@ impl<'t> Parser<'t> {
                 TokenKind::Let => p.parse_let(),
                 TokenKind::If => p.parse_if(),
                 TokenKind::Assert => p.parse_assert(),
-                TokenKind::Ident(_) if matches!(p.peek_kind(1), TokenKind::Colon | TokenKind::At) => {
+                TokenKind::Ident(_)
+                    if matches!(p.peek_kind(1), TokenKind::Colon | TokenKind::At) =>
+                {
                     p.parse_lambda()
                 }
                 TokenKind::Ident(_) if matches!(p.peek_kind(1), TokenKind::DoubleColon) => {
@@ -314,7 +333,10 @@ impl<'t> Parser<'t> {
         let cond = self.parse_expr();
         self.expect(TokenKind::Then, "after the condition of `if`");
         let then_branch = self.parse_expr();
-        self.expect(TokenKind::Else, "after the `then` branch (every `if` has an `else`)");
+        self.expect(
+            TokenKind::Else,
+            "after the `then` branch (every `if` has an `else`)",
+        );
         let else_branch = self.parse_expr();
         Expr {
             kind: ExprKind::If {
@@ -329,7 +351,9 @@ impl<'t> Parser<'t> {
     fn parse_assert(&mut self) -> Expr {
         let start = self.bump().span;
         let cond = self.parse_expr();
-        let message = self.eat(&TokenKind::Comma).then(|| Box::new(self.parse_expr()));
+        let message = self
+            .eat(&TokenKind::Comma)
+            .then(|| Box::new(self.parse_expr()));
         if !self.expect(TokenKind::Semicolon, "after the condition of `assert`") {
             self.skip_until(|k| matches!(k, TokenKind::Semicolon));
             self.eat(&TokenKind::Semicolon);
@@ -417,7 +441,11 @@ impl<'t> Parser<'t> {
                     self.push_diagnostic(
                         Diagnostic::new(
                             Code::ChainedComparison,
-                            format!("`{}` cannot follow `{}` without parentheses", op.as_str(), previous.as_str()),
+                            format!(
+                                "`{}` cannot follow `{}` without parentheses",
+                                op.as_str(),
+                                previous.as_str()
+                            ),
                             op_token.span,
                             "second comparison",
                         )
@@ -486,7 +514,10 @@ impl<'t> Parser<'t> {
     /// (or by a key path and `=`) starts the next binding after a missing `;`, not an argument.
     fn starts_argument(&self) -> bool {
         match self.current().kind {
-            TokenKind::Ident(_) => !self.starts_binding() && !matches!(self.peek_kind(1), TokenKind::Colon | TokenKind::At),
+            TokenKind::Ident(_) => {
+                !self.starts_binding()
+                    && !matches!(self.peek_kind(1), TokenKind::Colon | TokenKind::At)
+            }
             TokenKind::Int(_)
             | TokenKind::Path(_)
             | TokenKind::StrOpen
@@ -517,7 +548,9 @@ impl<'t> Parser<'t> {
                 None => break,
             }
         }
-        let default = self.eat(&TokenKind::Or).then(|| Box::new(self.nested(|p| p.parse_select())));
+        let default = self
+            .eat(&TokenKind::Or)
+            .then(|| Box::new(self.nested(|p| p.parse_select())));
         Expr {
             span: self.span_from(start),
             kind: ExprKind::Select {
@@ -530,7 +563,10 @@ impl<'t> Parser<'t> {
 
     fn parse_atom(&mut self) -> Expr {
         let token = self.current().clone();
-        let simple = |kind| Expr { kind, span: token.span };
+        let simple = |kind| Expr {
+            kind,
+            span: token.span,
+        };
         match &token.kind {
             TokenKind::Int(n) => {
                 self.bump();
@@ -573,7 +609,10 @@ impl<'t> Parser<'t> {
                 self.push_diagnostic(
                     Diagnostic::new(
                         Code::ExpectedExpression,
-                        format!("`{}` cannot appear here without parentheses", token.kind.text()),
+                        format!(
+                            "`{}` cannot appear here without parentheses",
+                            token.kind.text()
+                        ),
                         token.span,
                         "needs parentheses",
                     )
@@ -617,11 +656,18 @@ impl<'t> Parser<'t> {
                 open,
                 format!("this {what} is never closed"),
             )
-            .with_label(found.span, format!("expected `{}` before the end of the file", closer.text()))
+            .with_label(
+                found.span,
+                format!("expected `{}` before the end of the file", closer.text()),
+            )
         } else {
             Diagnostic::new(
                 Code::UnexpectedToken,
-                format!("expected `{}`, found {}", closer.text(), found.kind.describe()),
+                format!(
+                    "expected `{}`, found {}",
+                    closer.text(),
+                    found.kind.describe()
+                ),
                 found.span,
                 format!("expected `{}`", closer.text()),
             )

@@ -23,7 +23,9 @@ impl Parser<'_> {
                     self.bump();
                     parts.push(StrPart::Literal(text));
                 }
-                TokenKind::InterpolationOpen => parts.push(StrPart::Interpolation(self.parse_interpolation())),
+                TokenKind::InterpolationOpen => {
+                    parts.push(StrPart::Interpolation(self.parse_interpolation()))
+                }
                 TokenKind::StrClose => {
                     self.bump();
                     break;
@@ -46,7 +48,10 @@ impl Parser<'_> {
             self.push_diagnostic(
                 Diagnostic::new(
                     Code::UnclosedDelimiter,
-                    format!("expected `}}` to close the interpolation, found {}", found.kind.describe()),
+                    format!(
+                        "expected `}}` to close the interpolation, found {}",
+                        found.kind.describe()
+                    ),
                     found.span,
                     "expected `}`",
                 )
@@ -67,7 +72,9 @@ impl Parser<'_> {
                     self.bump();
                     raw.push(RawPart::Text(text.to_string()));
                 }
-                TokenKind::InterpolationOpen => raw.push(RawPart::Interpolation(self.parse_interpolation())),
+                TokenKind::InterpolationOpen => {
+                    raw.push(RawPart::Interpolation(self.parse_interpolation()))
+                }
                 TokenKind::StrClose => {
                     self.bump();
                     break;
@@ -204,7 +211,10 @@ fn strip_indentation(parts: Vec<RawPart>) -> Vec<RawPart> {
         }
         if index + 1 == count {
             if let Some(newline) = stripped.rfind('\n') {
-                if stripped[newline + 1..].chars().all(|c| c == ' ' || c == '\t') {
+                if stripped[newline + 1..]
+                    .chars()
+                    .all(|c| c == ' ' || c == '\t')
+                {
                     stripped.truncate(newline + 1);
                 }
             } else if stripped.chars().all(|c| c == ' ' || c == '\t') && count > 1 {

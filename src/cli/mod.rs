@@ -1,0 +1,182 @@
+//! Command-line interface: argument parsing and output. The compiler itself lives in the
+//! library; this module only turns flags into driver calls and results into text and exit codes.
+
+mod explain;
+mod value_text;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sblc::diagnostic::render::{render_human, render_json};
+use sblc::diagnostic::{Diagnostic, Severity};
+use sblc::source::SourceMap;
+
+/// sblc: the compiler for .sbl secure Azure Batch landing zones.
+#[derive(Parser, Debug)]
+#[command(name = "sblc", version, about, propagate_version = true)]
+pub struct Args {
+    /// When to colour diagnostics (`NO_COLOR` turns colour off for `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+    /// How to print diagnostics: `human` on stderr, `json` one object per line on stdout.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
+    message_format: MessageFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse, type-check and evaluate files; report every problem.
+    Check {
+        /// The `.sbl` files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Evaluate a file and print its value.
+    Eval {
+        file: PathBuf,
+        /// Print the value as JSON instead of `.sbl` syntax.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain a diagnostic code, or list all codes.
+    Explain {
+        /// A code such as `E0101`, or a RULES.md id such as `ST1`.
+        code: Option<String>,
+        /// List every code with its level and summary.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+pub fn parse_args() -> Args {
+    Args::parse()
+}
+
+/// Exit codes: 0 success, 1 errors in the input, 2 usage or I/O errors.
+const EXIT_INPUT_ERRORS: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+pub fn run(args: Args) -> ExitCode {
+    let output = Output {
+        color: use_color(args.color),
+        format: args.message_format,
+    };
+    match args.command {
+        Command::Check { files } => check(&files, &output),
+        Command::Eval { file, json } => eval(&file, json, &output),
+        Command::Explain { code, list } => explain::run(code.as_deref(), list),
+    }
+}
+
+fn check(files: &[PathBuf], output: &Output) -> ExitCode {
+    let mut errors = false;
+    for file in files {
+        match sblc::driver::evaluate_json(file) {
+            Ok(outcome) => {
+                output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
+                errors |= outcome.has_errors();
+            }
+            Err(error) => return io_error(file, &error),
+        }
+    }
+    if errors {
+        ExitCode::from(EXIT_INPUT_ERRORS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn eval(file: &std::path::Path, json: bool, output: &Output) -> ExitCode {
+    let outcome = match sblc::driver::evaluate_json(file) {
+        Ok(outcome) => outcome,
+        Err(error) => return io_error(file, &error),
+    };
+    output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
+    let Some(value) = outcome.value else {
+        return ExitCode::from(EXIT_INPUT_ERRORS);
+    };
+    let text = if json {
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    } else {
+        value_text::to_sbl(&value)
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{text}").is_err() {
+        return ExitCode::from(EXIT_USAGE);
+    }
+    ExitCode::SUCCESS
+}
+
+fn io_error(file: &std::path::Path, error: &std::io::Error) -> ExitCode {
+    eprintln!("error: cannot read `{}`: {error}", file.display());
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+struct Output {
+    color: bool,
+    format: MessageFormat,
+}
+
+impl Output {
+    /// Prints diagnostics in the chosen format: human on stderr with a closing count, JSON lines
+    /// on stdout.
+    fn diagnostics(&self, diagnostics: &[Diagnostic], sources: &SourceMap) {
+        if diagnostics.is_empty() {
+            return;
+        }
+        match self.format {
+            MessageFormat::Json => {
+                let _ = std::io::stdout()
+                    .lock()
+                    .write_all(render_json(diagnostics, sources).as_bytes());
+            }
+            MessageFormat::Human => {
+                let mut stderr = std::io::stderr().lock();
+                let _ = stderr.write_all(render_human(diagnostics, sources, self.color).as_bytes());
+                let errors = diagnostics
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .count();
+                let warnings = diagnostics.len() - errors;
+                let _ = writeln!(stderr, "{}", summary(errors, warnings));
+            }
+        }
+    }
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, w) => format!("{} found", plural(w, "warning")),
+        (e, 0) => format!("{} found", plural(e, "error")),
+        (e, w) => format!("{} and {} found", plural(e, "error"), plural(w, "warning")),
+    }
+}

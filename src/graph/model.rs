@@ -1,0 +1,185 @@
+//! The resource graph: what one deployment creates, with every value that is known only at
+//! deployment time kept symbolic.
+//!
+//! Emitters (ARM JSON, Bicep) and the analyser read this model and nothing else. It is built by
+//! [`super::build`] from the evaluated program. Invariants the builder guarantees, so that readers
+//! need not check them:
+//! - every [`ResourceIndex`] names a resource of the same graph;
+//! - `depends_on` holds no duplicates, never the resource itself, never its parent (a parent is
+//!   an implicit dependency), and is acyclic together with parents;
+//! - a resource's `group` is `Some` exactly when the target scope is the subscription and the
+//!   resource is not itself a resource group (then it is the resource group it is deployed into);
+//! - symbols are unique, valid identifiers in both ARM and Bicep.
+
+use indexmap::IndexMap;
+
+use crate::source::Span;
+
+/// Where the deployment is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetScope {
+    /// `az deployment group create`: every resource goes into one resource group.
+    ResourceGroup,
+    /// `az deployment sub create`: resource groups are resources of the deployment, and the
+    /// other resources go into them through nested deployments.
+    Subscription,
+}
+
+/// Index of a resource in [`Graph::resources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceIndex(pub usize);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Graph {
+    pub target: TargetScope,
+    pub parameters: Vec<Parameter>,
+    /// In a deterministic order: the order the program created them in.
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<Output>,
+}
+
+impl Graph {
+    pub fn resource(&self, index: ResourceIndex) -> &Resource {
+        &self.resources[index.0]
+    }
+
+    pub fn indices(&self) -> impl Iterator<Item = ResourceIndex> {
+        (0..self.resources.len()).map(ResourceIndex)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// Unique symbolic name, e.g. `hubVnet`: the Bicep symbol and the stem of nested
+    /// deployment and output names.
+    pub symbol: String,
+    /// Full type, e.g. `Microsoft.Network/virtualNetworks/subnets`.
+    pub resource_type: String,
+    pub api_version: String,
+    /// The resource's own name: for a child resource, only its last segment (`default`), the
+    /// emitters prefix the parent's name where ARM wants the full name.
+    pub name: Template,
+    /// The parent, for child resources (`Microsoft.Network/virtualNetworks/subnets` under its
+    /// virtual network). Its type is a prefix of this resource's type.
+    pub parent: Option<ResourceIndex>,
+    /// An extension resource's scope (role assignments, diagnostic settings, locks): the
+    /// resource it applies to. `None` for ordinary resources.
+    pub scope: Option<ResourceIndex>,
+    /// The resource group this resource is deployed into, at subscription scope (see the model's
+    /// invariants).
+    pub group: Option<ResourceIndex>,
+    /// Every other top-level field of the ARM resource, in source order: `location`, `tags`,
+    /// `sku`, `kind`, `identity`, `zones`, `properties`, ...
+    pub body: IndexMap<String, Node>,
+    /// Resources this one must wait for, inferred from references (never written by users).
+    pub depends_on: Vec<ResourceIndex>,
+    /// The `.sbl` span that created the resource: the user's call site, also when a stdlib
+    /// module made it.
+    pub origin: Span,
+    /// Analyser findings allowed for this resource, with the user's reasons.
+    pub allows: Vec<Allow>,
+}
+
+/// A finding the user allowed on a resource, with a written reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allow {
+    /// The diagnostic code or RULES.md id, as written.
+    pub rule: String,
+    pub reason: String,
+    pub span: Span,
+}
+
+/// A JSON-like value whose strings may hold deployment-time references.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(Template),
+    List(Vec<Node>),
+    Object(IndexMap<String, Node>),
+}
+
+/// A string made of literal text and references, e.g. `"${vnet.id}/subnets/pool"`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Template(pub Vec<Part>);
+
+impl Template {
+    pub fn literal(text: impl Into<String>) -> Template {
+        Template(vec![Part::Text(text.into())])
+    }
+
+    /// The text, when the template holds no reference.
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.0 {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Ref(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        self.0.iter().filter_map(|p| match p {
+            Part::Ref(r) => Some(r),
+            Part::Text(_) => None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    Text(String),
+    Ref(Reference),
+}
+
+/// A value known only at deployment time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reference {
+    /// The resource's id: ARM `resourceId(...)`, Bicep `symbol.id`.
+    Id(ResourceIndex),
+    /// The resource's name (full name for child resources): ARM literal or expression, Bicep
+    /// `symbol.name`. Using it still makes a dependency.
+    Name(ResourceIndex),
+    /// A runtime property by path from the resource's top level, e.g. `["properties",
+    /// "principalId"]` or `["identity", "principalId"]`: ARM `reference(id, apiVersion,
+    /// 'Full').identity.principalId`, Bicep `symbol.identity.principalId`. Numeric segments index
+    /// arrays.
+    Property(ResourceIndex, Vec<String>),
+    /// A deployment parameter.
+    Parameter(String),
+    /// ARM's `guid(...)` of the arguments, computed at deployment: deterministic names for role
+    /// assignments that stay unique across subscriptions.
+    Guid(Vec<Template>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParameterType {
+    String,
+    /// A secret: emitted as `securestring` / `@secure()`, never given a value in any output file.
+    SecureString,
+    Int,
+    Bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub kind: ParameterType,
+    /// Never set for secure parameters.
+    pub default: Option<Node>,
+    pub allowed: Vec<Node>,
+    pub description: Option<String>,
+    pub origin: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub name: String,
+    /// `string`, `int`, `bool`, `object` or `array`, as ARM spells them.
+    pub kind: &'static str,
+    pub value: Node,
+    pub origin: Span,
+}
