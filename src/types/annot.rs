@@ -20,6 +20,20 @@ use crate::syntax::ast::{Ident, TypeExpr, TypeKind};
 /// The names of the built-in types.
 pub const BUILTIN_TYPES: &[&str] = &["Int", "Bool", "String", "Null", "Path", "Any"];
 
+/// The `.sbl` spelling of type names common in other languages (`Integer`, `Boolean`, ...).
+fn name_from_other_languages(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "integer" | "number" | "long" | "i64" | "u32" | "int64" => "Int",
+        "boolean" => "Bool",
+        "str" | "text" | "char" => "String",
+        "nil" | "none" | "unit" => "Null",
+        "object" | "attrs" | "attrset" | "set" | "record" | "map" | "dict" => "{ ... }",
+        "array" | "vec" => "List Any",
+        "dynamic" | "unknown" | "json" => "Any",
+        _ => return None,
+    })
+}
+
 fn builtin_type(name: &str) -> Option<Type> {
     Some(match name {
         "Int" => Type::Int,
@@ -123,7 +137,9 @@ impl<'p> Checker<'p> {
             name.span,
             "not a type in scope",
         );
-        diagnostic = match did_you_mean(&name.name, candidates.iter().copied()) {
+        let best = did_you_mean(&name.name, candidates.iter().copied())
+            .or_else(|| name_from_other_languages(&name.name));
+        diagnostic = match best {
             Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
             None => diagnostic.with_help(
                 "the built-in types are Int, Bool, String, Null, Path, Any and List T; \

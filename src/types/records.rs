@@ -343,6 +343,7 @@ impl<'p> Checker<'p> {
                 d = d.with_help("use `r.field or default` if the field may be absent");
             }
         }
-        self.report(d.with_note(format!("the record is `{shown}`")));
+        let note = super::report::shorten(format!("the record is `{shown}`"), 200);
+        self.report(d.with_note(note));
     }
 }

@@ -27,6 +27,15 @@ pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String
     }
 }
 
+/// `text`, or its beginning with "..." when it is longer than `limit` characters (types of big
+/// records can be very long).
+pub(crate) fn shorten(text: String, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{} ...", &text[..cut]),
+        None => text,
+    }
+}
+
 fn field_path(path: &[Rc<str>]) -> String {
     path.iter()
         .map(|p| field_name(p))
@@ -64,8 +73,8 @@ impl<'p> Checker<'p> {
                 if !mismatch.path.is_empty() {
                     let (whole_expected, whole_found) = (self.show(expected), self.show(found));
                     d = d
-                        .with_note(format!("the whole value is `{whole_found}`"))
-                        .with_note(format!("it must fit `{whole_expected}`"));
+                        .with_note(shorten(format!("the whole value is `{whole_found}`"), 200))
+                        .with_note(shorten(format!("it must fit `{whole_expected}`"), 200));
                 }
                 d
             }
@@ -158,15 +167,18 @@ impl<'p> Checker<'p> {
             format!("this record needs {listed}"),
         );
         for name in names {
-            if let Some(field) = expected.fields.get(name) {
-                let ty = self.show(&field.ty);
-                if let Some(decl) = field.span {
-                    d = d.with_label(
-                        decl,
-                        format!("`{}: {ty}` is declared here", field_name(name)),
-                    );
-                }
-            }
+            let Some(field) = expected.fields.get(name) else {
+                continue;
+            };
+            let Some(decl) = field.span else {
+                continue;
+            };
+            let declared = match self.vars.shallow(&field.ty) {
+                // An unconstrained pattern field: its type says nothing.
+                Type::Var(_) => field_name(name),
+                ty => format!("{}: {}", field_name(name), self.show(&ty)),
+            };
+            d = d.with_label(decl, format!("`{declared}` is declared here"));
         }
         d.with_help("set the missing fields, or declare them optional (`name?: T`, or a default `name ? value` in a pattern)")
     }

@@ -75,13 +75,27 @@ pub fn single_error(text: &str, code: Code, words: &[&str]) -> Diagnostic {
     d
 }
 
-/// The source and its rendered type diagnostics side by side, for snapshots.
-pub fn report(text: &str) -> String {
+/// Snapshots the source and its rendered type diagnostics under `snapshots/types/<name>.snap`,
+/// after asserting the codes.
+pub fn snapshot(name: &str, text: &str, expected: &[Code]) {
     let (program, report) = check_text(text);
-    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code.as_str()).collect();
-    format!(
-        "--- source\n{text}\n--- codes: {}\n{}",
-        codes.join(" "),
+    let codes: Vec<Code> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        expected,
+        "codes for {name}:\n{}",
         rendered(&program, &report.diagnostics)
-    )
+    );
+    let side_by_side = format!(
+        "--- source\n{text}\n--- codes: {}\n{}",
+        codes
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        rendered(&program, &report.diagnostics)
+    );
+    insta::with_settings!({ snapshot_path => "../../snapshots/types", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, side_by_side);
+    });
 }
