@@ -185,7 +185,7 @@ impl<'p> Checker<'p> {
         match constant {
             Some(text) if !allowed.is_empty() && !accepts_any_string => {
                 if !allowed.contains(&text.as_str()) {
-                    self.value_not_allowed(&text, span, expected);
+                    self.value_not_allowed(&text, span, expected, because);
                 }
             }
             _ => {

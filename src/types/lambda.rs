@@ -136,10 +136,13 @@ impl<'p> Checker<'p> {
                 self.check(arg, &param, because);
                 (*result).clone()
             }
-            Type::Var(var) => {
+            Type::Var(_) => {
+                // Inferring the argument may already bind the function's variable (`f (f x)`),
+                // so compare rather than bind.
                 let arg_ty = self.infer(arg);
                 let result = self.fresh();
-                self.vars.bind(var, &Type::function(arg_ty, result.clone()));
+                let wanted = Type::function(arg_ty, result.clone());
+                self.subsume(&func_ty, &wanted, func.span, None);
                 result
             }
             Type::Any => {

@@ -10,10 +10,10 @@
 //! | `++` | two lists of joinable elements | the joined list |
 //! | `//` | two records | right-biased merge |
 //!
-//! When an operand's type is still a variable, `+` and the comparisons bind it to `Int` if the
-//! other operand is an `Int`; against a string it stays open (it could be a path) and the
-//! result is `String` or `Any`. Two unknown operands of `+` give `Any`: `+` is overloaded and
-//! there are no type classes to say more.
+//! The result of `+` always has the type of its left operand. When an operand's type is still a
+//! variable, `+` and the comparisons bind it to `Int` if the other operand is an `Int`; against
+//! a string it stays open (it could be a path), and `x + y` with both unknown has the type of
+//! `x` (there are no type classes to say more about an overloaded operator).
 //!
 //! `//` of two known records is the record of the left fields overridden by the right ones
 //! (a field that is optional on the right keeps the left type joined in, since it may be absent);
@@ -113,20 +113,21 @@ impl<'p> Checker<'p> {
         let left = self.infer(lhs);
         let right = self.infer(rhs);
         let (l, r) = (self.vars.shallow(&left), self.vars.shallow(&right));
-        let stringy = |t: &Type| t.is_stringy();
+        // The result of `+` always has the left operand's type (a string literal widened).
+        let text_like = |t: &Type| t.is_stringy() || matches!(t, Type::Path);
+        let open = |t: &Type| matches!(t, Type::Var(_) | Type::Any);
         match (&l, &r) {
-            (Type::Any, _) | (_, Type::Any) => Type::Any,
+            (Type::Any, _) => Type::Any,
             (Type::Int, Type::Int) => Type::Int,
-            (Type::Var(v), Type::Int) | (Type::Int, Type::Var(v)) => {
+            (Type::Int, Type::Var(v)) | (Type::Var(v), Type::Int) => {
                 self.vars.bind(*v, &Type::Int);
                 Type::Int
             }
-            (a, b) if stringy(a) && (stringy(b) || matches!(b, Type::Path | Type::Var(_))) => {
-                Type::String
-            }
-            (Type::Path, b) if stringy(b) || matches!(b, Type::Path | Type::Var(_)) => Type::Path,
-            (Type::Var(_), b) if stringy(b) || matches!(b, Type::Path) => Type::Any,
-            (Type::Var(_), Type::Var(_)) => Type::Any,
+            (Type::Int, Type::Any) => Type::Int,
+            (a, b) if a.is_stringy() && (text_like(b) || open(b)) => Type::String,
+            (Type::Path, b) if text_like(b) || open(b) => Type::Path,
+            // `x + "s"` or `x + y`: `x` may be a string or a path; the result is whatever it is.
+            (Type::Var(_), b) if text_like(b) || open(b) => l.clone(),
             _ => {
                 self.report_operands("+", op_span, (&l, lhs.span), (&r, rhs.span));
                 Type::Any

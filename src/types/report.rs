@@ -184,7 +184,13 @@ impl<'p> Checker<'p> {
     }
 
     /// A string literal that is not one of the allowed values of a literal union.
-    pub(crate) fn value_not_allowed(&mut self, text: &str, span: Span, expected: &Type) {
+    pub(crate) fn value_not_allowed(
+        &mut self,
+        text: &str,
+        span: Span,
+        expected: &Type,
+        because: Option<Because<'_>>,
+    ) {
         let allowed = expected.literals();
         let mut d = Diagnostic::new(
             Code::ValueNotAllowed,
@@ -204,6 +210,9 @@ impl<'p> Checker<'p> {
             "the allowed values are {}",
             allowed_list.join(", ")
         ));
+        if let Some(because) = because {
+            d = d.with_label(because.span, because.message);
+        }
         self.report(d);
     }
 }
