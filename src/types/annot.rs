@@ -7,13 +7,9 @@
 //! An unknown name is reported with a "did you mean" over the aliases in scope and the built-in
 //! types, and becomes `Any` so that nothing else is reported about it.
 
-use std::rc::Rc;
-
-use indexmap::IndexMap;
-
 use super::check::Checker;
 use super::env::Alias;
-use super::ty::{Field, RecordType, Type};
+use super::ty::{Field, Fields, RecordType, Type};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::ast::{Ident, TypeExpr, TypeKind};
 
@@ -60,7 +56,7 @@ impl<'p> Checker<'p> {
             TypeKind::Named(name) => self.named_type(name),
             TypeKind::List(element) => Type::list(self.type_of_annotation(element)),
             TypeKind::Record { fields, open } => {
-                let mut converted: IndexMap<Rc<str>, Field> = IndexMap::new();
+                let mut converted = Fields::default();
                 for field in fields {
                     let ty = self.type_of_annotation(&field.ty);
                     converted.entry(field.key.name.clone()).or_insert(Field {

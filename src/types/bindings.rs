@@ -19,13 +19,12 @@
 //! A `rec { }` record is a binding group whose names become the fields of a closed record.
 //! Type aliases (`type X = ...;`) are visible in the whole `let`.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::check::{Because, Checker};
-use super::env::Scheme;
+use super::env::{NameMap, Scheme};
 use super::records::{field_tree, FieldNode, FieldTree};
-use super::ty::{Field, RecordType, Type};
+use super::ty::{Field, Fields, RecordType, Type};
 use crate::syntax::ast::{Binding, BindingKind, Expr, ExprKind, Param, StrPart};
 
 impl<'p> Checker<'p> {
@@ -56,7 +55,7 @@ impl<'p> Checker<'p> {
     pub(crate) fn infer_recursive_record(&mut self, bindings: &'p [Binding]) -> Type {
         let (tree, _) = field_tree(bindings);
         self.bind_group(&tree);
-        let mut fields = indexmap::IndexMap::new();
+        let mut fields = Fields::default();
         for (name, node) in &tree {
             let scheme = self.env.get(name).cloned();
             let ty = match scheme {
@@ -111,7 +110,7 @@ impl<'p> Checker<'p> {
         }
         self.level -= 1;
 
-        let index: HashMap<&str, usize> = nodes
+        let index: NameMap<&str, usize> = nodes
             .iter()
             .enumerate()
             .map(|(i, (name, _))| (&***name, i))
@@ -226,7 +225,7 @@ fn components(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
 }
 
 /// The group members (by index) that `node` refers to.
-fn node_references(node: &FieldNode<'_>, group: &HashMap<&str, usize>, out: &mut Vec<usize>) {
+fn node_references(node: &FieldNode<'_>, group: &NameMap<&str, usize>, out: &mut Vec<usize>) {
     match node {
         FieldNode::Value { value, .. } => references(value, group, out),
         FieldNode::Nested { children, .. } => {
@@ -243,7 +242,7 @@ fn node_references(node: &FieldNode<'_>, group: &HashMap<&str, usize>, out: &mut
 }
 
 /// The group members (by index) that the variables of `expr` may refer to.
-fn references(expr: &Expr, group: &HashMap<&str, usize>, out: &mut Vec<usize>) {
+fn references(expr: &Expr, group: &NameMap<&str, usize>, out: &mut Vec<usize>) {
     let mut pending = vec![expr];
     let name = |n: &str, out: &mut Vec<usize>| {
         if let Some(&i) = group.get(n) {

@@ -8,9 +8,7 @@
 
 use std::rc::Rc;
 
-use indexmap::IndexMap;
-
-use super::ty::{Field, RecordType, Type};
+use super::ty::{Field, Fields, RecordType, Type};
 use super::vars::VarTable;
 
 /// The names of all builtins, in the order of the table.
@@ -105,7 +103,7 @@ pub fn signature(name: &str, vars: &mut VarTable) -> Option<Type> {
         "removeAttrs" => Type::curried([attrs(), list(Str)], attrs()),
         "mapAttrs" => Type::curried([Type::curried([Str, Any], b), attrs()], attrs()),
         "listToAttrs" => {
-            let mut fields: IndexMap<Rc<str>, Field> = IndexMap::new();
+            let mut fields = Fields::default();
             fields.insert("name".into(), Field::required(Str, None));
             fields.insert("value".into(), Field::required(a, None));
             let entry = Type::record(RecordType {

@@ -20,7 +20,7 @@ use crate::syntax::ast::{Ident, ImportTarget};
 
 /// Deeper expressions than this are not checked (they get `Any`): the parser bounds bracket
 /// nesting, but a long chain of operators is deep too, and the stack must not overflow.
-const MAX_DEPTH: u32 = 2_000;
+const MAX_DEPTH: u32 = 10_000;
 
 /// A secondary label explaining where an expected type comes from.
 #[derive(Clone, Copy, Debug)]

@@ -1,11 +1,12 @@
 //! Scoped environments: the types of the names in scope, and the type aliases in scope.
 //!
-//! Both are a map from name to a stack of entries, plus a stack of scopes recording which names
-//! each scope pushed, so entering and leaving a scope costs only what the scope binds, and
-//! looking a name up is one hash lookup however deep the nesting (a generated file with
-//! thousands of bindings must check in linear time). The innermost entry shadows the others.
+//! Both are a stack of bindings plus a map from each name to its innermost binding, so
+//! entering and leaving a scope costs only what the scope binds, and looking a name up is one
+//! hash lookup however deep the nesting (a generated file with thousands of bindings must check
+//! in linear time).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::ty::Type;
@@ -32,66 +33,110 @@ impl Scheme {
     }
 }
 
-/// A map from names to stacks of entries, with scopes.
+/// A fast, non-cryptographic hash for the checker's own maps of names (the keys come from the
+/// program being checked, not from an adversary of the process).
+#[derive(Clone, Copy, Default)]
+pub struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // FNV-1a over the bytes, then a final mix.
+        let mut hash = self.0 ^ 0xcbf2_9ce4_8422_2325;
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash.rotate_left(5);
+    }
+}
+
+pub type BuildNameHasher = BuildHasherDefault<NameHasher>;
+
+/// A hash map keyed by names, with the fast hasher.
+pub type NameMap<K, V> = HashMap<K, V, BuildNameHasher>;
+
+/// One binding: the value, and the binding of the same name it shadows.
+#[derive(Debug)]
+struct Entry<T> {
+    name: Rc<str>,
+    value: T,
+    shadowed: Option<usize>,
+}
+
+/// Names bound in nested scopes: the innermost binding of a name wins.
+///
+/// Bindings live in one stack, in binding order; the map gives the index of the innermost
+/// binding of each name, and each binding remembers the one it shadows, so leaving a scope
+/// pops its bindings and restores what they shadowed.
 #[derive(Debug)]
 pub struct Scoped<T> {
-    entries: HashMap<Rc<str>, Vec<T>>,
-    scopes: Vec<Vec<Rc<str>>>,
+    entries: Vec<Entry<T>>,
+    innermost: NameMap<Rc<str>, usize>,
+    /// Where each open scope starts in `entries`.
+    scopes: Vec<usize>,
 }
 
 impl<T> Default for Scoped<T> {
     fn default() -> Self {
         Scoped {
-            entries: HashMap::new(),
-            scopes: vec![Vec::new()],
+            entries: Vec::new(),
+            innermost: NameMap::default(),
+            scopes: Vec::new(),
         }
     }
 }
 
 impl<T> Scoped<T> {
     pub fn enter(&mut self) {
-        self.scopes.push(Vec::new());
+        self.scopes.push(self.entries.len());
     }
 
     /// Leaves the innermost scope, dropping everything it bound.
     pub fn leave(&mut self) {
-        let Some(names) = self.scopes.pop() else {
-            return;
-        };
-        for name in names {
-            if let Some(stack) = self.entries.get_mut(&name) {
-                stack.pop();
-                if stack.is_empty() {
-                    self.entries.remove(&name);
+        let start = self.scopes.pop().unwrap_or(0);
+        while self.entries.len() > start {
+            let Some(entry) = self.entries.pop() else {
+                break;
+            };
+            match entry.shadowed {
+                Some(previous) => {
+                    self.innermost.insert(entry.name, previous);
+                }
+                None => {
+                    self.innermost.remove(&entry.name);
                 }
             }
-        }
-        if self.scopes.is_empty() {
-            self.scopes.push(Vec::new());
         }
     }
 
     /// Binds `name` in the innermost scope.
-    pub fn bind(&mut self, name: Rc<str>, entry: T) {
-        self.entries.entry(name.clone()).or_default().push(entry);
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push(name);
-        }
+    pub fn bind(&mut self, name: Rc<str>, value: T) {
+        let index = self.entries.len();
+        let shadowed = self.innermost.insert(name.clone(), index);
+        self.entries.push(Entry {
+            name,
+            value,
+            shadowed,
+        });
     }
 
     pub fn get(&self, name: &str) -> Option<&T> {
-        self.entries.get(name).and_then(|stack| stack.last())
+        let index = *self.innermost.get(name)?;
+        self.entries.get(index).map(|e| &e.value)
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut T> {
-        self.entries
-            .get_mut(name)
-            .and_then(|stack| stack.last_mut())
+        let index = *self.innermost.get(name)?;
+        self.entries.get_mut(index).map(|e| &mut e.value)
     }
 
     /// Every name in scope (for "did you mean").
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(|k| &**k)
+        self.innermost.keys().map(|k| &**k)
     }
 }
 

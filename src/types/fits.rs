@@ -288,11 +288,11 @@ fn join_records(vars: &mut VarTable, a: &RecordType, b: &RecordType) -> Type {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ty::Fields;
     use super::*;
-    use indexmap::IndexMap;
 
     fn record(fields: &[(&str, Type, bool)], open: bool) -> Type {
-        let fields: IndexMap<Rc<str>, Field> = fields
+        let fields: Fields = fields
             .iter()
             .map(|(n, t, optional)| {
                 (

@@ -13,13 +13,9 @@
 //! function, binds `f`'s type to `X -> r` when it is a variable, and reports calling a value
 //! that is not a function (or, when `f` is itself an application, one argument too many).
 
-use std::rc::Rc;
-
-use indexmap::IndexMap;
-
 use super::check::{Because, Checker};
 use super::env::Scheme;
-use super::ty::{Field, RecordType, Type};
+use super::ty::{Field, Fields, RecordType, Type};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{Expr, ExprKind, Param};
@@ -75,7 +71,7 @@ impl<'p> Checker<'p> {
                 let expected_record = expected
                     .map(|e| self.vars.shallow(e))
                     .and_then(|e| self.record_member(&e));
-                let mut record_fields: IndexMap<Rc<str>, Field> = IndexMap::new();
+                let mut record_fields = Fields::default();
                 for field in fields {
                     let ty = match (&field.ty, &expected_record) {
                         (Some(annotation), _) => self.type_of_annotation(annotation),

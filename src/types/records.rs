@@ -19,6 +19,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::check::{Because, Checker};
+use super::env::BuildNameHasher;
 use super::fits::join;
 use super::ty::{field_name, Field, RecordType, Type};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
@@ -55,13 +56,13 @@ impl FieldNode<'_> {
     }
 }
 
-pub(crate) type FieldTree<'p> = IndexMap<Rc<str>, FieldNode<'p>>;
+pub(crate) type FieldTree<'p> = IndexMap<Rc<str>, FieldNode<'p>, BuildNameHasher>;
 
 /// The bindings of a record or `let` as a tree, and its type aliases.
 pub(crate) fn field_tree<'p>(
     bindings: &'p [Binding],
 ) -> (FieldTree<'p>, Vec<(&'p Ident, &'p TypeExpr)>) {
-    let mut tree = FieldTree::new();
+    let mut tree = FieldTree::with_capacity_and_hasher(bindings.len(), BuildNameHasher::default());
     let mut aliases = Vec::new();
     for binding in bindings {
         match &binding.kind {
@@ -97,7 +98,7 @@ fn insert_path<'p>(
             .entry(key.name.clone())
             .or_insert_with(|| FieldNode::Nested {
                 key,
-                children: FieldTree::new(),
+                children: FieldTree::default(),
             });
         match node {
             FieldNode::Nested { children, .. } => current = children,

@@ -22,6 +22,8 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
+use super::env::BuildNameHasher;
+
 use crate::source::Span;
 
 /// A type variable: an index into the checker's union-find table.
@@ -50,10 +52,13 @@ pub enum Type {
     Var(TypeVar),
 }
 
+/// The fields of a record type, in declaration order.
+pub type Fields = IndexMap<Rc<str>, Field, BuildNameHasher>;
+
 /// A record type: its known fields in declaration order, and whether other fields are allowed.
 #[derive(Clone, Debug, Default)]
 pub struct RecordType {
-    pub fields: IndexMap<Rc<str>, Field>,
+    pub fields: Fields,
     /// `{ a: Int, ... }`: fields other than the listed ones may be present, with unknown types.
     pub open: bool,
 }
@@ -103,7 +108,7 @@ impl Type {
     /// `{ ... }`: a record with no known fields and any others allowed.
     pub fn open_record() -> Type {
         Type::record(RecordType {
-            fields: IndexMap::new(),
+            fields: Fields::default(),
             open: true,
         })
     }
@@ -382,7 +387,7 @@ mod tests {
     #[test]
     fn prints_in_sbl_syntax_with_minimal_parentheses() {
         let sku = Type::union([lit("Standard"), lit("Premium")]);
-        let mut fields = IndexMap::new();
+        let mut fields = Fields::default();
         fields.insert("name".into(), Field::required(Type::String, None));
         fields.insert(
             "sku".into(),

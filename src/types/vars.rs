@@ -12,7 +12,6 @@
 //! generalised by setting their level to [`GENERIC`]. Instantiating a type scheme copies it with
 //! fresh variables in place of the generic ones. Both steps are linear in the size of the type.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ty::{Field, RecordType, Type, TypeVar};
@@ -179,40 +178,77 @@ impl VarTable {
     /// A copy of `ty` with fresh variables at `level` in place of the generic ones (the same
     /// generic variable gets the same fresh one throughout).
     pub fn instantiate(&mut self, ty: &Type, level: u32) -> Type {
-        let mut fresh: HashMap<TypeVar, Type> = HashMap::new();
+        // Schemes have few variables: a vector beats a hash map.
+        let mut fresh: Vec<(TypeVar, Type)> = Vec::new();
         self.map_vars(ty, &mut |table, var| {
-            if table.level(var) == Some(GENERIC) {
-                fresh
-                    .entry(var)
-                    .or_insert_with(|| table.fresh(level))
-                    .clone()
-            } else {
-                Type::Var(var)
+            if table.level(var) != Some(GENERIC) {
+                return Type::Var(var);
             }
+            if let Some((_, copy)) = fresh.iter().find(|(v, _)| *v == var) {
+                return copy.clone();
+            }
+            let copy = table.fresh(level);
+            fresh.push((var, copy.clone()));
+            copy
         })
     }
 
     /// Rebuilds `ty` with bound variables resolved and each unbound variable (by its
-    /// representative) replaced by `on_unbound`.
+    /// representative) replaced by `on_unbound`. Parts without variables are shared, not copied.
     fn map_vars(
         &mut self,
         ty: &Type,
         on_unbound: &mut dyn FnMut(&mut VarTable, TypeVar) -> Type,
     ) -> Type {
-        match self.shallow(ty) {
-            Type::Var(var) => on_unbound(self, var),
-            Type::List(element) => Type::list(self.map_vars(&element, on_unbound)),
+        self.rewrite(ty, on_unbound).unwrap_or_else(|| ty.clone())
+    }
+
+    /// [`map_vars`](Self::map_vars), returning `None` when nothing changes.
+    fn rewrite(
+        &mut self,
+        ty: &Type,
+        on_unbound: &mut dyn FnMut(&mut VarTable, TypeVar) -> Type,
+    ) -> Option<Type> {
+        match ty {
+            Type::Var(var) => {
+                let root = self.find(*var);
+                if let Slot::Bound(bound) = self.slot(root) {
+                    let bound = bound.clone();
+                    return Some(self.rewrite(&bound, on_unbound).unwrap_or(bound));
+                }
+                let replaced = on_unbound(self, root);
+                match replaced {
+                    Type::Var(same) if same == *var => None,
+                    other => Some(other),
+                }
+            }
+            Type::List(element) => self.rewrite(element, on_unbound).map(Type::list),
             Type::Function(param, result) => {
-                let param = self.map_vars(&param, on_unbound);
-                let result = self.map_vars(&result, on_unbound);
-                Type::function(param, result)
+                let new_param = self.rewrite(param, on_unbound);
+                let new_result = self.rewrite(result, on_unbound);
+                if new_param.is_none() && new_result.is_none() {
+                    return None;
+                }
+                Some(Type::function(
+                    new_param.unwrap_or_else(|| (**param).clone()),
+                    new_result.unwrap_or_else(|| (**result).clone()),
+                ))
             }
             Type::Record(record) => {
+                let changed: Vec<Option<Type>> = record
+                    .fields
+                    .values()
+                    .map(|field| self.rewrite(&field.ty, on_unbound))
+                    .collect();
+                if changed.iter().all(Option::is_none) {
+                    return None;
+                }
                 let fields = record
                     .fields
                     .iter()
-                    .map(|(name, field)| {
-                        let ty = self.map_vars(&field.ty, on_unbound);
+                    .zip(changed)
+                    .map(|((name, field), new)| {
+                        let ty = new.unwrap_or_else(|| field.ty.clone());
                         (
                             name.clone(),
                             Field {
@@ -222,19 +258,27 @@ impl VarTable {
                         )
                     })
                     .collect();
-                Type::Record(Rc::new(RecordType {
+                Some(Type::Record(Rc::new(RecordType {
                     fields,
                     open: record.open,
-                }))
+                })))
             }
             Type::Union(members) => {
+                let changed: Vec<Option<Type>> = members
+                    .iter()
+                    .map(|m| self.rewrite(m, on_unbound))
+                    .collect();
+                if changed.iter().all(Option::is_none) {
+                    return None;
+                }
                 let members: Vec<Type> = members
                     .iter()
-                    .map(|m| self.map_vars(m, on_unbound))
+                    .zip(changed)
+                    .map(|(m, new)| new.unwrap_or_else(|| m.clone()))
                     .collect();
-                Type::union(members)
+                Some(Type::union(members))
             }
-            simple => simple,
+            _ => None,
         }
     }
 }
