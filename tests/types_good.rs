@@ -264,3 +264,39 @@ in rec {
 "#;
     assert_clean(text);
 }
+
+#[test]
+fn nullable_values_flow_without_flow_typing() {
+    for text in [
+        "let name :: String | Null = null; in if name != null then \"${name}\" else \"none\"",
+        "let name :: String | Null = \"a\"; in if name == null then \"\" else name + \"!\"",
+        "let r = if true then { a = 1; } else null; in if r != null then r.a else 0",
+        "let name :: String | Null = \"a\"; in toUpper name",
+        "let f = { description ? null }: description; in f { description = \"text\"; }",
+    ] {
+        assert_clean(text);
+    }
+}
+
+#[test]
+fn defaults_are_examples_not_limits() {
+    for text in [
+        "let f = { tags ? { } }: tags; in f { tags = { env = \"prod\"; }; }",
+        "let f = { extra ? [ ] }: extra; in f { extra = [ { a = 1; } ]; }",
+        "let f = { opts ? { a = 1; } }: opts; in f { opts = { b = 2; }; }",
+    ] {
+        assert_clean(text);
+    }
+}
+
+#[test]
+fn several_values_into_one_unknown_type_are_joined() {
+    for text in [
+        "map (s: s.name) [ { name = \"a\"; } { name = \"b\"; x = 1; } ]",
+        "let id = x: x; in id (if true then { a = 1; } else { b = 2; })",
+        "let id = x: x; in id [ { a = 1; } { a = 2; b = 3; } ]",
+        "filter (p: p.enabled or true) [ { name = \"a\"; } { name = \"b\"; enabled = false; } ]",
+    ] {
+        assert_clean(text);
+    }
+}

@@ -104,7 +104,10 @@ pub fn fits(vars: &mut VarTable, found: &Type, expected: &Type) -> FitResult {
         | (Type::Null, Type::Null)
         | (Type::Path, Type::Path) => Ok(()),
         (Type::Union(members), _) => {
-            for member in members.iter() {
+            // `T | Null` fits where `T` does: without flow typing the program cannot show that
+            // it checked for `null`; the evaluator reports a `null` where it is not allowed.
+            let non_null = members.iter().filter(|m| !matches!(m, Type::Null));
+            for member in non_null {
                 fits(vars, member, &expected).map_err(|_| {
                     Box::new(Mismatch {
                         path: Vec::new(),
@@ -319,7 +322,9 @@ mod tests {
         assert!(fits(&mut vars, &Type::Int, &sku).is_err());
         let nullable = Type::union([Type::String, Type::Null]);
         assert!(fits(&mut vars, &Type::Null, &nullable).is_ok());
-        assert!(fits(&mut vars, &nullable, &Type::String).is_err());
+        // Nullable values are accepted where the non-null type is (checked at run time).
+        assert!(fits(&mut vars, &nullable, &Type::String).is_ok());
+        assert!(fits(&mut vars, &nullable, &Type::Int).is_err());
     }
 
     #[test]

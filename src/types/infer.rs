@@ -103,6 +103,12 @@ impl<'p> Checker<'p> {
             self.infer(expr);
             return;
         }
+        if matches!(expected, Type::Var(_)) {
+            // Nothing known yet: infer, so that list elements and branches are joined rather
+            // than all forced to the type of the first one.
+            self.infer_then_fit(expr, &expected, because);
+            return;
+        }
         match (&expr.kind, &expected) {
             (ExprKind::Str(parts), _) => self.check_string(parts, expr.span, &expected, because),
             (
@@ -115,7 +121,9 @@ impl<'p> Checker<'p> {
                 Some(record) => self.check_record_literal(bindings, expr.span, &record),
                 None => self.infer_then_fit(expr, &expected, because),
             },
-            (ExprKind::List(items), Type::List(element)) => {
+            (ExprKind::List(items), Type::List(element))
+                if !matches!(self.vars.shallow(element), Type::Var(_)) =>
+            {
                 for item in items {
                     self.check(item, element, because);
                 }
@@ -201,7 +209,7 @@ impl<'p> Checker<'p> {
                 continue;
             };
             let ty = self.infer(inner);
-            let ty = self.vars.shallow(&ty);
+            let ty = self.non_null(&ty);
             let fine = match &ty {
                 Type::Int | Type::Path | Type::Any | Type::Var(_) => true,
                 other => other.is_stringy(),
@@ -227,6 +235,18 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// `ty` without `Null` members: without flow typing, a `T | Null` used where a `T` is needed
+    /// is accepted (the evaluator reports `null` where it is not allowed), since the program may
+    /// well have checked for `null` first.
+    pub(crate) fn non_null(&mut self, ty: &Type) -> Type {
+        match self.vars.shallow(ty) {
+            Type::Union(members) if members.iter().any(|m| matches!(m, Type::Null)) => {
+                Type::union(members.iter().filter(|m| !matches!(m, Type::Null)).cloned())
+            }
+            other => other,
+        }
+    }
+
     /// The condition of `if` or `assert` must be a `Bool`.
     pub(crate) fn check_condition(&mut self, cond: &'p Expr, keyword: &str) {
         let ty = self.infer(cond);
@@ -247,11 +267,7 @@ impl<'p> Checker<'p> {
     fn check_assert(&mut self, cond: &'p Expr, message: Option<&'p Expr>) {
         self.check_condition(cond, "assert");
         if let Some(message) = message {
-            let because = Because {
-                span: cond.span,
-                message: "the message of this assertion must be a string",
-            };
-            self.check(message, &Type::String, Some(because));
+            self.check(message, &Type::String, None);
         }
     }
 

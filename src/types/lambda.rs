@@ -72,15 +72,18 @@ impl<'p> Checker<'p> {
                     .map(|e| self.vars.shallow(e))
                     .and_then(|e| self.record_member(&e));
                 let mut record_fields = Fields::default();
+                // Whether each field's type is unknown so far (no annotation, not expected).
+                let mut unknown: Vec<bool> = Vec::with_capacity(fields.len());
                 for field in fields {
-                    let ty = match (&field.ty, &expected_record) {
-                        (Some(annotation), _) => self.type_of_annotation(annotation),
-                        (None, Some(record)) => match record.fields.get(&field.name.name) {
-                            Some(declared) => declared.ty.clone(),
-                            None => self.fresh(),
-                        },
-                        (None, None) => self.fresh(),
+                    let declared = match (&field.ty, &expected_record) {
+                        (Some(annotation), _) => Some(self.type_of_annotation(annotation)),
+                        (None, Some(record)) => {
+                            record.fields.get(&field.name.name).map(|f| f.ty.clone())
+                        }
+                        (None, None) => None,
                     };
+                    unknown.push(declared.is_none());
+                    let ty = declared.unwrap_or_else(|| self.fresh());
                     record_fields
                         .entry(field.name.name.clone())
                         .or_insert(Field {
@@ -104,15 +107,23 @@ impl<'p> Checker<'p> {
                     );
                 }
                 // Defaults see the other fields (like Nix).
-                for field in fields {
-                    if let (Some(default), Some(declared)) =
+                for (field, unknown) in fields.iter().zip(unknown) {
+                    let (Some(default), Some(declared)) =
                         (&field.default, record_fields.get(&field.name.name))
-                    {
+                    else {
+                        continue;
+                    };
+                    let ty = declared.ty.clone();
+                    if unknown {
+                        // `{ tags ? { } }` accepts other records, `{ x ? null }` anything.
+                        let found = self.infer(default);
+                        let widened = self.widen_default(&found);
+                        self.subsume(&widened, &ty, default.span, None);
+                    } else {
                         let because = Because {
                             span: field.name.span,
                             message: "the default must fit this field's type",
                         };
-                        let ty = declared.ty.clone();
                         self.check(default, &ty, Some(because));
                     }
                 }
@@ -121,9 +132,26 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// The type a pattern field gets from its default alone: a default is an example of what
+    /// callers pass, not a limit. `null` says nothing; a record default accepts records with
+    /// other fields.
+    fn widen_default(&mut self, ty: &Type) -> Type {
+        match self.vars.shallow(ty) {
+            Type::Null => self.fresh(),
+            Type::Record(record) => {
+                let mut open = (*record).clone();
+                open.open = true;
+                open.fields.values_mut().for_each(|f| f.optional = true);
+                Type::record(open)
+            }
+            Type::List(element) => Type::list(self.widen_default(&element)),
+            other => other,
+        }
+    }
+
     pub(crate) fn infer_apply(&mut self, func: &'p Expr, arg: &'p Expr) -> Type {
         let func_ty = self.infer(func);
-        match self.vars.shallow(&func_ty) {
+        match self.non_null(&func_ty) {
             Type::Function(param, result) => {
                 let because = function_name(func).map(|_| Because {
                     span: func.span,

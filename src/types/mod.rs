@@ -67,6 +67,11 @@
 //! `{ a: t, b?: Int }`, with `...` an open one. `//` of two known records is the right-biased
 //! merge of their fields.
 //!
+//! `null`: there is no flow typing (`if x != null then ... x ...` does not narrow `x`), so a
+//! `T | Null` is accepted wherever a `T` is, and the evaluator reports a `null` where it is not
+//! allowed. A pattern field's default is an example, not a limit: `{ tags ? { } }` accepts
+//! records with any fields and `{ x ? null }` anything, unless the field is annotated.
+//!
 //! # Errors and recovery
 //!
 //! An expression in error gets type `Any`, which fits everything, so one mistake is reported

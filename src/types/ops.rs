@@ -80,6 +80,7 @@ impl<'p> Checker<'p> {
     /// Infers an operand that must fit `expected`.
     fn operand_of(&mut self, op: &str, operand: &'p Expr, expected: &Type) {
         let ty = self.infer(operand);
+        let ty = self.non_null(&ty);
         if self.fits_quietly(&ty, expected).is_err() {
             let (shown, wanted) = (self.show(&ty), self.show(expected));
             self.report(
@@ -112,7 +113,7 @@ impl<'p> Checker<'p> {
     fn infer_add(&mut self, op_span: Span, lhs: &'p Expr, rhs: &'p Expr) -> Type {
         let left = self.infer(lhs);
         let right = self.infer(rhs);
-        let (l, r) = (self.vars.shallow(&left), self.vars.shallow(&right));
+        let (l, r) = (self.non_null(&left), self.non_null(&right));
         // The result of `+` always has the left operand's type (a string literal widened).
         let text_like = |t: &Type| t.is_stringy() || matches!(t, Type::Path);
         let open = |t: &Type| matches!(t, Type::Var(_) | Type::Any);
@@ -138,7 +139,7 @@ impl<'p> Checker<'p> {
     fn infer_comparison(&mut self, op: BinOp, op_span: Span, lhs: &'p Expr, rhs: &'p Expr) {
         let left = self.infer(lhs);
         let right = self.infer(rhs);
-        let (l, r) = (self.vars.shallow(&left), self.vars.shallow(&right));
+        let (l, r) = (self.non_null(&left), self.non_null(&right));
         let fine = match (&l, &r) {
             (Type::Any, _) | (_, Type::Any) => true,
             (Type::Int, Type::Int) => true,
@@ -215,7 +216,7 @@ impl<'p> Checker<'p> {
     /// A `//` operand: a known record, or a value that may be a record (binding a variable to
     /// an open record); `None` for anything else.
     fn record_operand(&mut self, ty: &Type) -> Option<Operand> {
-        match self.vars.shallow(ty) {
+        match self.non_null(ty) {
             Type::Record(record) => Some(Operand::Record(record)),
             Type::Any => Some(Operand::Unknown),
             Type::Var(var) => {

@@ -290,7 +290,17 @@ impl<'p> Checker<'p> {
     ) -> Option<Type> {
         let mut current = ty;
         for key in path {
-            current = match self.vars.shallow(&current) {
+            let target = match self.non_null(&current) {
+                // A union of records and other things: select from the record member, the
+                // evaluator reports the others.
+                Type::Union(members) => members
+                    .iter()
+                    .find(|m| matches!(m, Type::Record(_)))
+                    .cloned()
+                    .unwrap_or(Type::Any),
+                other => other,
+            };
+            current = match target {
                 Type::Record(record) => match record.fields.get(&key.name) {
                     Some(field) => field.ty.clone(),
                     None if record.open => return Some(Type::Any),
