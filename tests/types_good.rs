@@ -300,3 +300,15 @@ fn several_values_into_one_unknown_type_are_joined() {
         assert_clean(text);
     }
 }
+
+#[test]
+fn lists_may_mix_types() {
+    for text in [
+        "[ 1 \"a\" ]",
+        "[ { a = 1; } [ { a = 2; } ] ]",
+        "[ 1 ] ++ [ \"a\" ]",
+        "let rg = resource { type = \"t\"; apiVersion = \"v\"; name = \"n\"; }; in [ rg [ rg ] ]",
+    ] {
+        assert_clean(text);
+    }
+}

@@ -138,3 +138,10 @@ fn selection_with_defaults() {
     );
     assert_eq!(type_of("{ a = 1; } ? b"), "Bool");
 }
+
+#[test]
+fn mixed_lists_are_lists_of_any() {
+    assert_eq!(type_of("[ 1 \"a\" ]"), "List Any");
+    assert_eq!(type_of("[ 1 ] ++ [ \"a\" ]"), "List Any");
+    assert_eq!(type_of("[ 1 ] ++ [ 2 ]"), "List Int");
+}

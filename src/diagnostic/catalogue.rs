@@ -126,9 +126,8 @@ catalogue! {
     TooManyArguments = "E0310", Error, None, "a function is given too many arguments";
     ConditionNotBool = "E0311", Error, None, "the condition of `if` or `assert` is not a Bool";
     BranchMismatch = "E0312", Error, None, "the branches of `if` have different types";
-    ListElementMismatch = "E0313", Error, None, "list elements have different types";
-    OperatorMismatch = "E0314", Error, None, "an operator is applied to operands of the wrong types";
-    NotStringable = "E0315", Error, None, "a value that cannot be interpolated into a string";
+    OperatorMismatch = "E0313", Error, None, "an operator is applied to operands of the wrong types";
+    NotStringable = "E0314", Error, None, "a value that cannot be interpolated into a string";
 
     // --- E04xx: evaluation ---------------------------------------------------------------------
     // (evaluation)

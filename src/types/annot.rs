@@ -43,10 +43,14 @@ fn builtin_type(name: &str) -> Option<Type> {
 }
 
 impl<'p> Checker<'p> {
-    /// Declares the aliases of a `let` (the caller has entered a scope for them).
+    /// Declares the aliases of a `let` (the caller has entered a scope for them), and expands
+    /// each, so that mistakes in an alias are reported even if it is never used.
     pub(crate) fn declare_aliases(&mut self, aliases: &[(&'p Ident, &'p TypeExpr)]) {
         for (name, ty) in aliases {
             self.aliases.bind(name.name.clone(), Alias::Declared(ty));
+        }
+        for (name, _) in aliases {
+            self.named_type(name);
         }
     }
 

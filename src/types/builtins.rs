@@ -1,4 +1,6 @@
-//! The type signatures of the builtins, exactly the table of `grammar/LANGUAGE-NOTES.md`.
+//! The type signatures of the builtins, exactly the tables of `grammar/README.md` (the general
+//! builtins, and `resource`, `ref`, `param`, `guid` for the resource graph), plus the deployment
+//! context strings `tenantId` and `subscriptionId` that the stdlib uses.
 //!
 //! Signatures are polymorphic: their type variables are created generic, so every use of a
 //! builtin instantiates fresh ones (`map` used on a list of strings and on a list of records in
@@ -64,6 +66,12 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "cidrContains",
     "cidrPrefixLength",
     "cidrOverlaps",
+    "resource",
+    "ref",
+    "param",
+    "guid",
+    "tenantId",
+    "subscriptionId",
 ];
 
 /// The signature of the builtin `name`, with generic variables from `vars`.
@@ -103,13 +111,7 @@ pub fn signature(name: &str, vars: &mut VarTable) -> Option<Type> {
         "removeAttrs" => Type::curried([attrs(), list(Str)], attrs()),
         "mapAttrs" => Type::curried([Type::curried([Str, Any], b), attrs()], attrs()),
         "listToAttrs" => {
-            let mut fields = Fields::default();
-            fields.insert("name".into(), Field::required(Str, None));
-            fields.insert("value".into(), Field::required(a, None));
-            let entry = Type::record(RecordType {
-                fields,
-                open: false,
-            });
+            let entry = record(&[("name", Str), ("value", a)], &[], false);
             fun(list(entry), attrs())
         }
         "toString" | "toJSON" | "typeOf" => fun(Any, Str),
@@ -129,8 +131,52 @@ pub fn signature(name: &str, vars: &mut VarTable) -> Option<Type> {
         "abs" => fun(Int, Int),
         "cidrSubnet" => Type::curried([Str, Int, Int], Str),
         "cidrHost" => Type::curried([Str, Int], Str),
+        "resource" => {
+            let declared = record(
+                &[("type", Str), ("apiVersion", Str), ("name", Str)],
+                &[],
+                true,
+            );
+            fun(declared, record(&[("id", Str)], &[], true))
+        }
+        "ref" => Type::curried([record(&[("id", Str)], &[], true), Str], Str),
+        "param" => {
+            let kinds = ["string", "securestring", "int", "bool"];
+            let kind = Type::union(kinds.map(|k| Type::Literal(k.into())));
+            let declared = record(
+                &[("name", Str)],
+                &[
+                    ("type", kind),
+                    ("default", Any),
+                    ("allowed", list(Any)),
+                    ("description", Str),
+                ],
+                false,
+            );
+            fun(declared, Any)
+        }
+        "guid" => fun(list(Str), Str),
+        // Deployment context references, used by the stdlib (strings holding reference tokens).
+        "tenantId" | "subscriptionId" => Str,
         _ => return None,
     })
+}
+
+/// A record type with `required` and `optional` fields (declared nowhere in source).
+fn record(required: &[(&str, Type)], optional: &[(&str, Type)], open: bool) -> Type {
+    let mut fields = Fields::default();
+    for (name, ty) in required {
+        fields.insert(Rc::from(*name), Field::required(ty.clone(), None));
+    }
+    for (name, ty) in optional {
+        let field = Field {
+            ty: ty.clone(),
+            optional: true,
+            span: None,
+        };
+        fields.insert(Rc::from(*name), field);
+    }
+    Type::record(RecordType { fields, open })
 }
 
 /// The type of the `builtins` record: every builtin as a field.
@@ -173,5 +219,15 @@ mod tests {
             "List { name: String, value: a } -> { ... }"
         );
         assert_eq!(show("cidrSubnet"), "String -> Int -> Int -> String");
+        assert_eq!(
+            show("resource"),
+            "{ type: String, apiVersion: String, name: String, ... } -> { id: String, ... }"
+        );
+        assert_eq!(show("ref"), "{ id: String, ... } -> String -> String");
+        assert_eq!(
+            show("param"),
+            "{ name: String, type?: \"string\" | \"securestring\" | \"int\" | \"bool\", default?: Any, allowed?: List Any, description?: String } -> Any"
+        );
+        assert_eq!(show("guid"), "List String -> String");
     }
 }

@@ -294,33 +294,25 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// A list's element type is the join of its elements' types; lists of unrelated types are
+    /// allowed (the resource lists of a deployment mix resources and lists of resources) and
+    /// have type `List Any`.
     fn infer_list(&mut self, items: &'p [Expr]) -> Type {
         let Some((first, rest)) = items.split_first() else {
             return Type::list(self.fresh());
         };
         let mut element = self.infer(first);
-        let mut reported = false;
+        let mut mixed = false;
         for item in rest {
             let ty = self.infer(item);
+            if mixed {
+                continue;
+            }
             match join(&mut self.vars, &element, &ty) {
                 Some(joined) => element = joined,
-                None if reported => {}
-                None => {
-                    reported = true;
-                    let (first_shown, shown) = (self.show(&element), self.show(&ty));
-                    self.report(
-                        Diagnostic::new(
-                            Code::ListElementMismatch,
-                            format!("list elements have different types: `{first_shown}` and `{shown}`"),
-                            item.span,
-                            format!("this is `{shown}`"),
-                        )
-                        .with_label(first.span, format!("the elements before are `{first_shown}`"))
-                        .with_help("a list holds elements of one type; use a record to group values of different types"),
-                    );
-                }
+                None => mixed = true,
             }
         }
-        Type::list(if reported { Type::Any } else { element })
+        Type::list(if mixed { Type::Any } else { element })
     }
 }

@@ -7,7 +7,7 @@
 //! | `<` `<=` `>` `>=` | both `Int` or both `String` | `Bool` |
 //! | `==` `!=` | anything | `Bool` |
 //! | `&&` `\|\|`, `!` | `Bool` | `Bool` |
-//! | `++` | two lists of joinable elements | the joined list |
+//! | `++` | two lists | the list of the joined element type (`List Any` if unrelated) |
 //! | `//` | two records | right-biased merge |
 //!
 //! The result of `+` always has the type of its left operand. When an operand's type is still a
@@ -177,14 +177,8 @@ impl<'p> Checker<'p> {
             self.report_operands("++", op_span, (&l, lhs.span), (&r, rhs.span));
             return Type::Any;
         }
-        match join(&mut self.vars, &left, &right) {
-            Some(joined) => joined,
-            None => {
-                let (l, r) = (self.vars.shallow(&left), self.vars.shallow(&right));
-                self.report_operands("++", op_span, (&l, lhs.span), (&r, rhs.span));
-                Type::Any
-            }
-        }
+        // Lists of unrelated element types concatenate into a `List Any`.
+        join(&mut self.vars, &left, &right).unwrap_or(Type::list(Type::Any))
     }
 
     fn infer_update(&mut self, op_span: Span, lhs: &'p Expr, rhs: &'p Expr) -> Type {
