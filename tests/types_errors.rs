@@ -324,3 +324,19 @@ fn every_explanation_example_triggers_its_code() {
         assert_eq!(codes, [*code], "the example of {}:\n{example}", info.code);
     }
 }
+
+#[test]
+fn misspelt_fields_of_resources_are_reported() {
+    let text = "let\n  vnet = resource { type = \"t\"; apiVersion = \"v\"; name = \"hub\"; location = \"westeurope\"; };\nin vnet.locaton\n";
+    single_error(text, Code::NoSuchField, &["did you mean `location`?"]);
+    single_error(
+        "resource { type = \"t\"; apiVersion = \"v\"; name = 3; }",
+        Code::TypeMismatch,
+        &["in field `name`", "expected `String`"],
+    );
+    single_error(
+        "param { name = \"p\"; type = \"strng\"; }",
+        Code::ValueNotAllowed,
+        &["did you mean \"string\"?"],
+    );
+}

@@ -145,3 +145,17 @@ fn mixed_lists_are_lists_of_any() {
     assert_eq!(type_of("[ 1 ] ++ [ \"a\" ]"), "List Any");
     assert_eq!(type_of("[ 1 ] ++ [ 2 ]"), "List Int");
 }
+
+#[test]
+fn resources_keep_their_fields_and_gain_an_id() {
+    let text = "resource { type = \"Microsoft.Network/virtualNetworks\"; apiVersion = \"2024-05-01\"; name = \"hub\"; properties.addressSpace.addressPrefixes = [ \"10.0.0.0/16\" ]; }";
+    assert_eq!(
+        type_of(text),
+        "{ type: String, apiVersion: String, name: String, properties: { addressSpace: { addressPrefixes: List String } }, id: String }"
+    );
+    assert_eq!(
+        type_of("r: ref r \"properties.vaultUri\""),
+        "{ id: String, ... } -> String"
+    );
+    assert_eq!(type_of("let resource = x: x; in resource 1"), "Int");
+}

@@ -132,6 +132,42 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// Whether `func` is the builtin `name` (not a user binding that shadows it).
+    fn is_builtin(&self, func: &Expr, name: &str) -> bool {
+        match &func.kind {
+            ExprKind::Var(ident) => {
+                &*ident.name == name && self.env.get(name).is_some_and(|s| s.span.is_none())
+            }
+            _ => false,
+        }
+    }
+
+    /// `resource { ... }` returns the record given plus `id`: its type keeps the fields, so that
+    /// `vnet.properties.addressSpace` is typed and `vnet.nmae` is reported.
+    fn infer_resource(
+        &mut self,
+        arg: &'p Expr,
+        param: &Type,
+        because: Option<Because<'_>>,
+    ) -> Type {
+        let found = self.infer(arg);
+        self.subsume(&found, param, arg.span, because);
+        match self.vars.shallow(&found) {
+            Type::Record(record) => {
+                let mut with_id = (*record).clone();
+                with_id
+                    .fields
+                    .insert("id".into(), Field::required(Type::String, None));
+                Type::record(with_id)
+            }
+            _ => {
+                let mut fields = Fields::default();
+                fields.insert("id".into(), Field::required(Type::String, None));
+                Type::record(RecordType { fields, open: true })
+            }
+        }
+    }
+
     /// The type a pattern field gets from its default alone: a default is an example of what
     /// callers pass, not a limit. `null` says nothing; a record default accepts records with
     /// other fields.
@@ -157,6 +193,9 @@ impl<'p> Checker<'p> {
                     span: func.span,
                     message: "the parameter type comes from this function",
                 });
+                if self.is_builtin(func, "resource") {
+                    return self.infer_resource(arg, &param, because);
+                }
                 self.check(arg, &param, because);
                 (*result).clone()
             }
