@@ -340,3 +340,33 @@ fn misspelt_fields_of_resources_are_reported() {
         &["did you mean \"string\"?"],
     );
 }
+
+#[test]
+fn each_declared_field_is_suggested_once() {
+    let text = "let f = { a, b }: a; in f { a = 1; c = 2; d = 3; }";
+    let (program, report) = check_text(text);
+    let shown = rendered(&program, &report.diagnostics);
+    assert_eq!(report.diagnostics.len(), 2, "{shown}");
+    assert_eq!(
+        report.diagnostics[0].help.as_deref(),
+        Some("did you mean `b`?")
+    );
+    assert!(report.diagnostics[1].help.is_none(), "{shown}");
+    assert!(report.diagnostics[1].notes[0].contains("the allowed fields are `a` and `b`"));
+}
+
+#[test]
+fn a_mismatched_field_is_labelled_where_it_is_written() {
+    let text = "let f = { a :: Int }: a; r = { a = \"x\"; }; in f r";
+    let d = single_error(
+        text,
+        Code::TypeMismatch,
+        &["in field `a`", "this field is `String`"],
+    );
+    let field = d
+        .secondary
+        .iter()
+        .find(|l| l.message.contains("this field"))
+        .unwrap();
+    assert_eq!(&text[field.span.range()], "a");
+}

@@ -34,6 +34,8 @@ use crate::source::Span;
 pub struct Mismatch {
     /// Field names from the outermost record type to the place of the failure.
     pub path: Vec<Rc<str>>,
+    /// Where the innermost field on `path` was written in the found value, if known.
+    pub field_span: Option<Span>,
     pub kind: MismatchKind,
 }
 
@@ -62,6 +64,7 @@ type FitResult = Result<(), Box<Mismatch>>;
 fn fail(kind: MismatchKind) -> FitResult {
     Err(Box::new(Mismatch {
         path: Vec::new(),
+        field_span: None,
         kind,
     }))
 }
@@ -73,9 +76,10 @@ fn types(expected: &Type, found: &Type) -> FitResult {
     })
 }
 
-fn inside(field: &Rc<str>, result: FitResult) -> FitResult {
+fn inside(field: &Rc<str>, span: Option<Span>, result: FitResult) -> FitResult {
     result.map_err(|mut m| {
         m.path.insert(0, field.clone());
+        m.field_span = m.field_span.or(span);
         m
     })
 }
@@ -111,6 +115,7 @@ pub fn fits(vars: &mut VarTable, found: &Type, expected: &Type) -> FitResult {
                 fits(vars, member, &expected).map_err(|_| {
                     Box::new(Mismatch {
                         path: Vec::new(),
+                        field_span: None,
                         kind: MismatchKind::Types {
                             expected: expected.clone(),
                             found: found.clone(),
@@ -162,7 +167,7 @@ fn same_kind_member(found: &Type, members: &[Type]) -> Option<Type> {
 fn record_fits(vars: &mut VarTable, found: &RecordType, expected: &Rc<RecordType>) -> FitResult {
     for (name, field) in &found.fields {
         match expected.fields.get(name) {
-            Some(wanted) => inside(name, fits(vars, &field.ty, &wanted.ty))?,
+            Some(wanted) => inside(name, field.span, fits(vars, &field.ty, &wanted.ty))?,
             None if expected.open => {}
             None => {
                 return fail(MismatchKind::UnknownField {

@@ -200,7 +200,8 @@ impl<'p> Checker<'p> {
     }
 
     fn check_tree(&mut self, tree: &FieldTree<'p>, span: Span, expected: &RecordType) {
-        let given: Vec<&str> = tree.keys().map(|k| &**k).collect();
+        // Fields set, and fields suggested for misspelt ones: neither is suggested again.
+        let mut given: Vec<&str> = tree.keys().map(|k| &**k).collect();
         let mut suggested: Vec<Rc<str>> = Vec::new();
         for (name, node) in tree {
             match expected.fields.get(name) {
@@ -217,7 +218,12 @@ impl<'p> Checker<'p> {
                 None => {
                     let (diagnostic, best) =
                         self.unknown_field(name, node.span(), expected, &given);
-                    suggested.extend(best);
+                    if let Some((declared, _)) =
+                        best.and_then(|b| expected.fields.get_key_value(&b))
+                    {
+                        given.push(declared);
+                        suggested.push(declared.clone());
+                    }
                     self.report(diagnostic);
                     self.infer_node(node);
                 }

@@ -70,6 +70,9 @@ impl<'p> Checker<'p> {
                     span,
                     format!("this is `{inner_found}`"),
                 );
+                if let Some(field_span) = mismatch.field_span.filter(|s| *s != span) {
+                    d = d.with_label(field_span, format!("this field is `{inner_found}`"));
+                }
                 if !mismatch.path.is_empty() {
                     let (whole_expected, whole_found) = (self.show(expected), self.show(found));
                     d = d
@@ -110,8 +113,8 @@ impl<'p> Checker<'p> {
         self.report(diagnostic);
     }
 
-    /// "unknown field `vmSzie`", with "did you mean" over the declared fields (preferring those
-    /// not in `given`, the fields the record does set). Returns the suggested field too.
+    /// "unknown field `vmSzie`", with "did you mean" over the declared fields not in `given`.
+    /// Returns the suggested field too.
     pub(crate) fn unknown_field(
         &mut self,
         name: &str,
@@ -125,13 +128,14 @@ impl<'p> Checker<'p> {
             span,
             "not a field of the expected record type",
         );
+        // Only suggest fields the record does not set already (nor was told to set instead of
+        // another misspelt field).
         let not_given = expected
             .fields
             .keys()
             .map(|k| &**k)
             .filter(|k| !given.contains(k));
-        let best = did_you_mean(name, not_given)
-            .or_else(|| did_you_mean(name, expected.fields.keys().map(|k| &**k)));
+        let best = did_you_mean(name, not_given);
         match best {
             Some(best) => {
                 d = d.with_help(format!("did you mean `{}`?", field_name(best)));
