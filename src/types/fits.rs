@@ -125,6 +125,18 @@ pub fn fits(vars: &mut VarTable, found: &Type, expected: &Type) -> FitResult {
             }
             Ok(())
         }
+        // Several members of the found value's kind (`{ a: Int } | { b: Int }`): which one is
+        // meant is decided at run time.
+        (_, Type::Union(members))
+            if !found.is_stringy()
+                && members
+                    .iter()
+                    .filter(|m| m.kind_rank() == found.kind_rank())
+                    .count()
+                    > 1 =>
+        {
+            Ok(())
+        }
         (_, Type::Union(members)) => match same_kind_member(&found, members) {
             Some(member) => fits(vars, &found, &member),
             // A computed `String` against literals is checked at run time.
@@ -330,6 +342,12 @@ mod tests {
         // Nullable values are accepted where the non-null type is (checked at run time).
         assert!(fits(&mut vars, &nullable, &Type::String).is_ok());
         assert!(fits(&mut vars, &nullable, &Type::Int).is_err());
+        let two_records = Type::union([
+            record(&[("a", Type::Int, false)], false),
+            record(&[("b", Type::Int, false)], false),
+        ]);
+        let b_only = record(&[("b", Type::Int, false)], false);
+        assert!(fits(&mut vars, &b_only, &two_records).is_ok());
     }
 
     #[test]

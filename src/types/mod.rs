@@ -58,14 +58,17 @@
 //! field rules as above, `List` is covariant, functions contravariant in the parameter.
 //! The branches of an `if` and the elements of a list are *joined*: records with different
 //! fields join into one record type whose fields missing on one side are optional, and any
-//! type joins with `Null` into `T | Null`.
+//! type joins with `Null` into `T | Null`. Branches that do not join are an error; list
+//! elements that do not join make a `List Any` (lists are heterogeneous, as in Nix: the
+//! resource list of a deployment mixes resources and lists of resources).
 //!
 //! Records: `a.b` on a known closed record without `b` is an error with "did you mean";
 //! `a.b or d` never reports the missing field; on an open record, `Any` or an unknown type,
 //! selection gives `Any` (there is no row polymorphism; a variable selected from becomes an
 //! open record `{ ... }`). A record pattern `{ a, b ? 1 }` gives a closed parameter type
 //! `{ a: t, b?: Int }`, with `...` an open one. `//` of two known records is the right-biased
-//! merge of their fields.
+//! merge of their fields. `resource { ... }` has the type of the record given plus
+//! `id: String`, so that the fields of a declared resource stay typed.
 //!
 //! `null`: there is no flow typing (`if x != null then ... x ...` does not narrow `x`), so a
 //! `T | Null` is accepted wherever a `T` is, and the evaluator reports a `null` where it is not
