@@ -282,6 +282,7 @@ fn three_independent_errors_are_all_reported() {
         "{}",
         rendered(&program, &report.diagnostics)
     );
+    snapshot("three_independent_errors", text, &codes);
 }
 
 #[test]
@@ -369,4 +370,13 @@ fn a_mismatched_field_is_labelled_where_it_is_written() {
         .find(|l| l.message.contains("this field"))
         .unwrap();
     assert_eq!(&text[field.span.range()], "a");
+}
+
+#[test]
+fn diagnostics_come_in_source_order() {
+    // `late` is checked first (`early` depends on it), but reported second.
+    let text = "let\n  early = { uses = late; bad = 1 + \"x\"; };\n  late = 1 + true;\nin early\n";
+    let diagnostics = errors(text);
+    assert_eq!(diagnostics.len(), 2);
+    assert!(diagnostics[0].primary.span.start < diagnostics[1].primary.span.start);
 }

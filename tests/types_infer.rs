@@ -73,6 +73,11 @@ fn operators_constrain_variables() {
     assert_eq!(type_of("a: b: a ++ b"), "List a -> List a -> List a");
     assert_eq!(type_of("x: \"<\" + x"), "a -> String");
     assert_eq!(type_of("r: r // { a = 1; }"), "{ ... } -> { a: Int, ... }");
+    assert_eq!(type_of("r: { a = 1; } // r"), "{ ... } -> { a: Any, ... }");
+    assert_eq!(
+        type_of("{ a = 1; b = \"x\"; } // { b = 2; }"),
+        "{ a: Int, b: Int }"
+    );
 }
 
 #[test]

@@ -80,9 +80,18 @@ impl<'p> Checker<'p> {
             let Some(module) = program.modules.get(file) else {
                 continue;
             };
+            let first_diagnostic = self.diagnostics.len();
             self.level = 1;
             let ty = self.infer(&module.body);
             self.level = 0;
+            // Binding groups are checked dependencies first; report in source order.
+            self.diagnostics[first_diagnostic..].sort_by_key(|d| {
+                (
+                    d.primary.span.file,
+                    d.primary.span.start,
+                    d.primary.span.end,
+                )
+            });
             let poly = self.vars.generalise(&ty, 0);
             self.modules.insert(
                 *file,

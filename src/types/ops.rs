@@ -17,7 +17,8 @@
 //!
 //! `//` of two known records is the record of the left fields overridden by the right ones
 //! (a field that is optional on the right keeps the left type joined in, since it may be absent);
-//! the result is open when either side is. A variable operand becomes an open record.
+//! the result is open when either side is, and a left field's type is `Any` when the right side
+//! is open (it may override it). A variable operand becomes an open record.
 
 use super::check::Checker;
 use super::fits::join;
@@ -188,9 +189,10 @@ impl<'p> Checker<'p> {
         match (l, r) {
             (Some(Operand::Record(l)), Some(Operand::Record(r))) => self.merge_records(&l, &r),
             (Some(Operand::Record(l)), Some(Operand::Unknown)) => {
+                // The left fields are there, but any may be overridden by a value of any type.
                 let mut open = (*l).clone();
                 open.open = true;
-                open.fields.values_mut().for_each(|f| f.optional = true);
+                open.fields.values_mut().for_each(|f| f.ty = Type::Any);
                 Type::record(open)
             }
             (Some(Operand::Unknown), Some(Operand::Record(r))) => {
