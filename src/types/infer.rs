@@ -4,7 +4,10 @@
 //! better place: string literals (membership in a literal union), record literals (each field
 //! against its declared type, unknown and missing fields at their own spans), lists, `if`,
 //! `let`, `assert`, lambdas (the parameter type comes from the expected function type) and
-//! annotations. Every other form is inferred, and the result compared with `fits`.
+//! annotations. Every other form is inferred, and the result compared with `fits`. Against a
+//! type that is still a variable everything is inferred too: checking the elements of a list
+//! one by one against a variable would force them all to the type of the first, where
+//! inference joins them.
 //!
 //! Records, lets, lambdas and operators are in `records.rs`, `bindings.rs`, `lambda.rs` and
 //! `ops.rs`.

@@ -12,7 +12,8 @@
 //!
 //! Selection `r.a.b` on a closed record without the field is an error with "did you mean"
 //! (never with `or default`); on an open record, a type variable or `Any` it yields `Any`
-//! (there is no row polymorphism: a variable being selected from becomes an open record).
+//! (there is no row polymorphism: a variable being selected from becomes an open record). A
+//! `T | Null` is selected from as `T`, a union with a record member as that record.
 
 use std::rc::Rc;
 
