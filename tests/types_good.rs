@@ -312,3 +312,8 @@ fn lists_may_mix_types() {
         assert_clean(text);
     }
 }
+
+#[test]
+fn unknown_functions_accept_records_with_more_fields() {
+    assert_clean("let mkAll = f: [ (f { a = 1; }) (f { a = 1; b = 2; }) ]; in mkAll (r: r.a)");
+}

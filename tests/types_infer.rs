@@ -164,3 +164,8 @@ fn resources_keep_their_fields_and_gain_an_id() {
     );
     assert_eq!(type_of("let resource = x: x; in resource 1"), "Int");
 }
+
+#[test]
+fn an_unknown_function_called_with_a_record_takes_an_open_record() {
+    assert_eq!(type_of("f: f { a = 1; }"), "({ a: Int, ... } -> a) -> a");
+}

@@ -10,7 +10,9 @@
 //! from the expected one.
 //!
 //! Application `f x` checks `x` against the parameter type when `f`'s type is a known
-//! function, binds `f`'s type to `X -> r` when it is a variable, and reports calling a value
+//! function, binds `f`'s type to `X -> r` when it is a variable (a record `X` opened to
+//! `{ ..., ... }`: without row polymorphism, a closed `X` would reject the next call with more
+//! fields), and reports calling a value
 //! that is not a function (or, when `f` is itself an application, one argument too many).
 
 use super::check::{Because, Checker};
@@ -203,8 +205,18 @@ impl<'p> Checker<'p> {
                 // Inferring the argument may already bind the function's variable (`f (f x)`),
                 // so compare rather than bind.
                 let arg_ty = self.infer(arg);
+                // The first argument is an example of what the unknown function takes: a record
+                // argument opens up, so that calling it again with more fields is not an error.
+                let param = match self.vars.shallow(&arg_ty) {
+                    Type::Record(record) if !record.open => {
+                        let mut open = (*record).clone();
+                        open.open = true;
+                        Type::record(open)
+                    }
+                    _ => arg_ty,
+                };
                 let result = self.fresh();
-                let wanted = Type::function(arg_ty, result.clone());
+                let wanted = Type::function(param, result.clone());
                 self.subsume(&func_ty, &wanted, func.span, None);
                 result
             }
