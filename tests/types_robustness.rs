@@ -203,3 +203,13 @@ fn exhaustive_small_programs_never_panic() {
         parse_and_check(text.to_string());
     }
 }
+
+#[test]
+fn a_list_of_records_with_distinct_fields_stays_linear() {
+    let items: Vec<String> = (0..10_000).map(|i| format!("{{ f{i} = {i}; }}")).collect();
+    let text = format!("[ {} ]", items.join(" "));
+    let (errors, took) = parse_and_check(text);
+    assert_eq!(errors, 0);
+    let budget = if cfg!(debug_assertions) { 2_000 } else { 100 };
+    assert!(took < Duration::from_millis(budget), "took {took:?}");
+}

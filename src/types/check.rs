@@ -131,9 +131,10 @@ impl<'p> Checker<'p> {
         self.vars.fresh(self.level)
     }
 
-    /// `ty` printed in `.sbl` syntax, with solved variables replaced by their solutions.
+    /// `ty` printed in `.sbl` syntax for a message, with solved variables replaced by their
+    /// solutions; very long types (big records) are cut short.
     pub(crate) fn show(&mut self, ty: &Type) -> String {
-        self.vars.zonk(ty).to_string()
+        super::report::shorten(self.vars.zonk(ty).to_string(), 120)
     }
 
     /// The type of a variable, instantiated; unknown names are reported.

@@ -278,7 +278,16 @@ fn join_union(vars: &mut VarTable, a: &Type, b: &Type) -> Option<Type> {
     }
 }
 
+/// Joined records with more fields than this become `{ ... }`: a list of thousands of records
+/// with different field names would otherwise take quadratic time.
+const MAX_JOINED_FIELDS: usize = 256;
+
 fn join_records(vars: &mut VarTable, a: &RecordType, b: &RecordType) -> Type {
+    if a.fields.len() + b.fields.len() > MAX_JOINED_FIELDS
+        && b.fields.keys().any(|k| !a.fields.contains_key(k))
+    {
+        return Type::open_record();
+    }
     let mut fields = a.fields.clone();
     for (name, field) in fields.iter_mut() {
         match b.fields.get(name) {
