@@ -12,15 +12,15 @@
 //! Application `f x` checks `x` against the parameter type when `f`'s type is a known
 //! function, binds `f`'s type to `X -> r` when it is a variable (a record `X` opened to
 //! `{ ..., ... }`: without row polymorphism, a closed `X` would reject the next call with more
-//! fields), and reports calling a value
-//! that is not a function (or, when `f` is itself an application, one argument too many).
+//! fields), and reports calling a value that is not a function (or, when `f` is itself an
+//! application, one argument too many).
 
 use super::check::{Because, Checker};
 use super::env::Scheme;
 use super::ty::{Field, Fields, RecordType, Type};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
-use crate::syntax::ast::{Expr, ExprKind, Param};
+use crate::syntax::ast::{Expr, ExprKind, Ident, Param, PatternField};
 
 impl<'p> Checker<'p> {
     pub(crate) fn infer_lambda(&mut self, param: &'p Param, body: &'p Expr) -> Type {
@@ -69,69 +69,77 @@ impl<'p> Checker<'p> {
             }
             Param::Pattern {
                 fields, open, bind, ..
-            } => {
-                let expected_record = expected
-                    .map(|e| self.vars.shallow(e))
-                    .and_then(|e| self.record_member(&e));
-                let mut record_fields = Fields::default();
-                // Whether each field's type is unknown so far (no annotation, not expected).
-                let mut unknown: Vec<bool> = Vec::with_capacity(fields.len());
-                for field in fields {
-                    let declared = match (&field.ty, &expected_record) {
-                        (Some(annotation), _) => Some(self.type_of_annotation(annotation)),
-                        (None, Some(record)) => {
-                            record.fields.get(&field.name.name).map(|f| f.ty.clone())
-                        }
-                        (None, None) => None,
-                    };
-                    unknown.push(declared.is_none());
-                    let ty = declared.unwrap_or_else(|| self.fresh());
-                    record_fields
-                        .entry(field.name.name.clone())
-                        .or_insert(Field {
-                            ty: ty.clone(),
-                            optional: field.default.is_some(),
-                            span: Some(field.name.span),
-                        });
-                    self.env.bind(
-                        field.name.name.clone(),
-                        Scheme::mono(ty, Some(field.name.span)),
-                    );
-                }
-                let record = Type::record(RecordType {
-                    fields: record_fields.clone(),
-                    open: *open,
+            } => self.bind_pattern(fields, *open, bind.as_ref(), expected),
+        }
+    }
+
+    /// Binds the fields of a record pattern (and the name after `@`) and returns the pattern's
+    /// record type.
+    fn bind_pattern(
+        &mut self,
+        fields: &'p [PatternField],
+        open: bool,
+        bind: Option<&'p Ident>,
+        expected: Option<&Type>,
+    ) -> Type {
+        let expected_record = expected
+            .map(|e| self.vars.shallow(e))
+            .and_then(|e| self.record_member(&e));
+        let mut record_fields = Fields::default();
+        // Whether each field's type is unknown so far (no annotation, not expected).
+        let mut unknown: Vec<bool> = Vec::with_capacity(fields.len());
+        for field in fields {
+            let declared = match (&field.ty, &expected_record) {
+                (Some(annotation), _) => Some(self.type_of_annotation(annotation)),
+                (None, Some(record)) => record.fields.get(&field.name.name).map(|f| f.ty.clone()),
+                (None, None) => None,
+            };
+            unknown.push(declared.is_none());
+            let ty = declared.unwrap_or_else(|| self.fresh());
+            record_fields
+                .entry(field.name.name.clone())
+                .or_insert(Field {
+                    ty: ty.clone(),
+                    optional: field.default.is_some(),
+                    span: Some(field.name.span),
                 });
-                if let Some(bind) = bind {
-                    self.env.bind(
-                        bind.name.clone(),
-                        Scheme::mono(record.clone(), Some(bind.span)),
-                    );
-                }
-                // Defaults see the other fields (like Nix).
-                for (field, unknown) in fields.iter().zip(unknown) {
-                    let (Some(default), Some(declared)) =
-                        (&field.default, record_fields.get(&field.name.name))
-                    else {
-                        continue;
-                    };
-                    let ty = declared.ty.clone();
-                    if unknown {
-                        // `{ tags ? { } }` accepts other records, `{ x ? null }` anything.
-                        let found = self.infer(default);
-                        let widened = self.widen_default(&found);
-                        self.subsume(&widened, &ty, default.span, None);
-                    } else {
-                        let because = Because {
-                            span: field.name.span,
-                            message: "the default must fit this field's type",
-                        };
-                        self.check(default, &ty, Some(because));
-                    }
-                }
-                record
+            self.env.bind(
+                field.name.name.clone(),
+                Scheme::mono(ty, Some(field.name.span)),
+            );
+        }
+        let record = Type::record(RecordType {
+            fields: record_fields.clone(),
+            open,
+        });
+        if let Some(bind) = bind {
+            self.env.bind(
+                bind.name.clone(),
+                Scheme::mono(record.clone(), Some(bind.span)),
+            );
+        }
+        // Defaults see the other fields (like Nix).
+        for (field, unknown) in fields.iter().zip(unknown) {
+            let (Some(default), Some(declared)) =
+                (&field.default, record_fields.get(&field.name.name))
+            else {
+                continue;
+            };
+            let ty = declared.ty.clone();
+            if unknown {
+                // `{ tags ? { } }` accepts other records, `{ x ? null }` anything.
+                let found = self.infer(default);
+                let widened = self.widen_default(&found);
+                self.subsume(&widened, &ty, default.span, None);
+            } else {
+                let because = Because {
+                    span: field.name.span,
+                    message: "the default must fit this field's type",
+                };
+                self.check(default, &ty, Some(because));
             }
         }
+        record
     }
 
     /// Whether `func` is the builtin `name` (not a user binding that shadows it).
