@@ -14,13 +14,21 @@ use super::ty::{field_name, RecordType, Type};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 
-/// "`a`, `b` and `c`".
+/// How many names [`list_names`] spells out.
+const LISTED_NAMES: usize = 12;
+
+/// "`a`, `b` and `c`", or "`a`, `b`, ... and 40 more" for long lists.
 pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names
-        .into_iter()
+    let all: Vec<&str> = names.into_iter().collect();
+    let shown: Vec<String> = all
+        .iter()
+        .take(LISTED_NAMES)
         .map(|n| format!("`{}`", field_name(n)))
         .collect();
-    match names.split_last() {
+    if all.len() > LISTED_NAMES {
+        return format!("{} and {} more", shown.join(", "), all.len() - LISTED_NAMES);
+    }
+    match shown.split_last() {
         None => String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
@@ -170,7 +178,7 @@ impl<'p> Checker<'p> {
             span,
             format!("this record needs {listed}"),
         );
-        for name in names {
+        for name in names.iter().take(LISTED_NAMES) {
             let Some(field) = expected.fields.get(name) else {
                 continue;
             };
@@ -218,5 +226,19 @@ impl<'p> Checker<'p> {
             d = d.with_label(because.span, because.message);
         }
         self.report(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_names;
+
+    #[test]
+    fn lists_names_in_prose_and_cuts_long_lists() {
+        assert_eq!(list_names(["a"]), "`a`");
+        assert_eq!(list_names(["a", "b", "c d"]), "`a`, `b` and `\"c d\"`");
+        let many: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+        let listed = list_names(many.iter().map(|s| s.as_str()));
+        assert!(listed.ends_with("`f11` and 8 more"), "{listed}");
     }
 }
