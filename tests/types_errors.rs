@@ -380,3 +380,14 @@ fn diagnostics_come_in_source_order() {
     assert_eq!(diagnostics.len(), 2);
     assert!(diagnostics[0].primary.span.start < diagnostics[1].primary.span.start);
 }
+
+#[test]
+fn lambda_arguments_see_the_types_of_the_other_arguments() {
+    let text = "let\n  subnets = map (i: { name = \"s${toString i}\"; }) (range 0 3);\nin map (s: s.nmae) subnets\n";
+    single_error(text, Code::NoSuchField, &["did you mean `name`?"]);
+    single_error(
+        "filter (p: p.enabeld) [ { enabled = true; } ]",
+        Code::NoSuchField,
+        &["did you mean `enabled`?"],
+    );
+}

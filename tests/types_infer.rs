@@ -93,10 +93,12 @@ fn builtins_are_polymorphic() {
         type_of("xs: map (x: x.name) xs"),
         "List { ... } -> List Any"
     );
-    // `acc + x` is checked before `acc` is known to be an `Int`; `+` then only says that the
-    // result has the type of `acc`, so the elements stay unconstrained (run time checks them).
-    assert_eq!(type_of("foldl (acc: x: acc + x) 0"), "List a -> Int");
+    // Lambda arguments are checked last: `acc` is already an `Int` from `0` when `acc + x` is
+    // checked, so `x` is one too.
+    assert_eq!(type_of("foldl (acc: x: acc + x) 0"), "List Int -> Int");
     assert_eq!(type_of("foldl (acc: x: x + acc) 0"), "List Int -> Int");
+    // Without the other arguments, `+` of two unknowns only says the result is the left type.
+    assert_eq!(type_of("foldl (acc: x: acc + x)"), "a -> List b -> a");
     assert_eq!(
         type_of("listToAttrs"),
         "List { name: String, value: a } -> { ... }"

@@ -9,8 +9,8 @@
 //! one by one against a variable would force them all to the type of the first, where
 //! inference joins them.
 //!
-//! Records, lets, lambdas and operators are in `records.rs`, `bindings.rs`, `lambda.rs` and
-//! `ops.rs`.
+//! Records, lets, lambdas, applications and operators are in `records.rs`, `bindings.rs`,
+//! `lambda.rs`, `apply.rs` and `ops.rs`.
 
 use super::check::{Because, Checker};
 use super::fits::join;
@@ -43,7 +43,7 @@ impl<'p> Checker<'p> {
             } => self.infer_record(*recursive, bindings),
             ExprKind::Let { bindings, body } => self.check_let(bindings, body, None),
             ExprKind::Lambda { param, body } => self.infer_lambda(param, body),
-            ExprKind::Apply { func, arg } => self.infer_apply(func, arg),
+            ExprKind::Apply { .. } => self.infer_apply(expr),
             ExprKind::If {
                 cond,
                 then_branch,

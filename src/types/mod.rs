@@ -99,12 +99,13 @@
 //! - `env.rs`: scoped environments;
 //! - `check.rs`: the checker's state and the walk over the files;
 //! - `infer.rs`: expressions (infer and check);
-//! - `records.rs`, `bindings.rs`, `lambda.rs`, `ops.rs`: the larger forms;
+//! - `records.rs`, `bindings.rs`, `lambda.rs`, `apply.rs`, `ops.rs`: the larger forms;
 //! - `annot.rs`: type expressions and aliases;
 //! - `builtins.rs`: builtin signatures;
 //! - `report.rs`: wording of the diagnostics shared by several forms.
 
 mod annot;
+mod apply;
 mod bindings;
 mod builtins;
 mod check;
