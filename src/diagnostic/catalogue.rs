@@ -114,6 +114,20 @@ catalogue! {
 
     // --- E03xx: types --------------------------------------------------------------------------
     // (types)
+    TypeMismatch = "E0301", Error, None, "a value does not have the expected type";
+    UnknownVariable = "E0302", Error, None, "unknown variable";
+    UnknownField = "E0303", Error, None, "a record has a field its type does not declare";
+    MissingField = "E0304", Error, None, "a record lacks a required field";
+    NoSuchField = "E0305", Error, None, "selecting a field the record does not have";
+    ValueNotAllowed = "E0306", Error, None, "a string is not one of the allowed values";
+    UnknownType = "E0307", Error, None, "unknown type name";
+    RecursiveTypeAlias = "E0308", Error, None, "a type alias refers to itself";
+    NotAFunction = "E0309", Error, None, "calling a value that is not a function";
+    TooManyArguments = "E0310", Error, None, "a function is given too many arguments";
+    ConditionNotBool = "E0311", Error, None, "the condition of `if` or `assert` is not a Bool";
+    BranchMismatch = "E0312", Error, None, "the branches of `if` have different types";
+    OperatorMismatch = "E0313", Error, None, "an operator is applied to operands of the wrong types";
+    NotStringable = "E0314", Error, None, "a value that cannot be interpolated into a string";
 
     // --- E04xx: evaluation ---------------------------------------------------------------------
     // (evaluation)
