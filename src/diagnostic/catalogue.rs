@@ -118,7 +118,7 @@ catalogue! {
     UnknownVariable = "E0302", Error, None, "unknown variable";
     UnknownField = "E0303", Error, None, "a record has a field its type does not declare";
     MissingField = "E0304", Error, None, "a record lacks a required field";
-    NoSuchField = "E0305", Error, None, "selecting a field the record does not have";
+    SelectedFieldMissing = "E0305", Error, None, "selecting a field the record does not have";
     ValueNotAllowed = "E0306", Error, None, "a string is not one of the allowed values";
     UnknownType = "E0307", Error, None, "unknown type name";
     RecursiveTypeAlias = "E0308", Error, None, "a type alias refers to itself";
