@@ -2,7 +2,12 @@
 //! submodules) the servers and tools the end-to-end test runs the scripts against.
 #![allow(dead_code)]
 
+pub mod azurite;
+pub mod certs;
+pub mod imds;
 pub mod specs;
+pub mod tools;
+pub mod zip;
 
 use std::path::PathBuf;
 
