@@ -82,6 +82,67 @@ fn every_powershell_script_parses() {
 }
 
 #[test]
+fn the_powershell_script_uses_built_in_cmdlets_only() {
+    const BUILT_IN: &[&str] = &[
+        "ConvertFrom-Json",
+        "Expand-Archive",
+        "Get-ChildItem",
+        "Get-Command",
+        "Get-Content",
+        "Get-FileHash",
+        "Invoke-WebRequest",
+        "Join-Path",
+        "Move-Item",
+        "New-Item",
+        "Out-Null",
+        "Remove-Item",
+        "Set-Content",
+        "Set-StrictMode",
+        "Start-Sleep",
+        "Test-Path",
+        "Write-Host",
+    ];
+    let script = powershell_script(&specs::two_packages(Os::Windows));
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_powershell::LANGUAGE.into())
+        .expect("load the PowerShell grammar");
+    let tree = parser.parse(&script, None).expect("parse");
+    let mut defined = Vec::new();
+    let mut called = std::collections::BTreeSet::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_statement" => {
+                if let Some(name) = (0..node.child_count())
+                    .filter_map(|i| node.child(i as u32))
+                    .find(|c| c.kind() == "function_name")
+                {
+                    defined.push(script[name.byte_range()].to_string());
+                }
+            }
+            "command" => {
+                if let Some(name) = node.child_by_field_name("command_name") {
+                    called.insert(script[name.byte_range()].to_string());
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    assert!(defined.len() >= 7, "functions found: {defined:?}");
+    let foreign: Vec<&String> = called
+        .iter()
+        .filter(|c| !BUILT_IN.contains(&c.as_str()) && !defined.contains(c))
+        .collect();
+    assert!(foreign.is_empty(), "not built in: {foreign:?}");
+    for needed in ["Invoke-WebRequest", "Get-FileHash", "Expand-Archive"] {
+        assert!(called.contains(needed), "{needed} is not used");
+    }
+}
+
+#[test]
 fn the_windows_command_line_parses_as_powershell() {
     let spec = specs::two_packages(Os::Windows);
     let line = command_line(&spec);
