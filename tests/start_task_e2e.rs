@@ -195,6 +195,21 @@ fn spec(packages: Vec<Package>) -> StartTaskSpec {
     }
 }
 
+/// The full path of a program on PATH.
+fn which(program: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{program} is not on PATH"))
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
 /// Names of the entries of `dir`, sorted, hidden ones included.
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -332,6 +347,41 @@ fn the_bash_start_task_installs_packages_from_azurite() {
         2,
         "the second run downloaded"
     );
+
+    // 2b. The token is on no command line: a `curl` first on PATH records its arguments, then
+    //     runs the real one.
+    let spy = dir.join("spy");
+    std::fs::create_dir_all(&spy).expect("create the spy folder");
+    let real_curl = which("curl");
+    std::fs::write(
+        spy.join("curl"),
+        format!(
+            "#!/bin/bash\nprintf '%s\\n' \"$*\" >>'{}'\nexec '{}' \"$@\"\n",
+            spy.join("argv.log").display(),
+            real_curl.display()
+        ),
+    )
+    .expect("write the spy");
+    make_executable(&spy.join("curl"));
+    let path = format!(
+        "{}:{}",
+        spy.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = world.run(&script, &dir.join("shared-spied"), &[("PATH", &path)]);
+    run.succeeded("spied run");
+    let argv = std::fs::read_to_string(spy.join("argv.log")).expect("the spy's log");
+    assert_eq!(
+        argv.lines().count(),
+        3,
+        "one token request and two downloads:\n{argv}"
+    );
+    assert!(
+        !argv.contains(&world.imds.token),
+        "the token is on a command line:\n{argv}"
+    );
+    assert!(!argv.contains("Bearer"), "{argv}");
+    assert_eq!(argv.matches("--header @").count(), 2, "{argv}");
 
     // 3. A blob whose SHA-256 is not the one in the source: a clear error, nothing installed.
     let mut tampered = world.package("tampered", "1.0.0", "pricer/pricer-2.4.1.zip", &pricer_zip);
