@@ -36,11 +36,25 @@ pub struct Azurite {
 }
 
 impl Azurite {
+    /// Starts Azurite on a free port; tries again on another port if it loses the port to
+    /// another process between the probe and its own bind.
     pub fn start(bin: &Path, dir: &Path, certs: &Certificates) -> Azurite {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Azurite::try_start(bin, dir, certs) {
+                Ok(azurite) => return azurite,
+                Err(why) => last = why,
+            }
+        }
+        panic!("Azurite did not start:\n{last}");
+    }
+
+    fn try_start(bin: &Path, dir: &Path, certs: &Certificates) -> Result<Azurite, String> {
         let port = free_port();
         let location = dir.join("azurite-data");
         std::fs::create_dir_all(&location).expect("create the Azurite folder");
-        let log = std::fs::File::create(dir.join("azurite.log")).expect("create azurite.log");
+        let log_path = dir.join("azurite.log");
+        let log = std::fs::File::create(&log_path).expect("create azurite.log");
         let child = Command::new(bin)
             .args([
                 "--blobHost",
@@ -69,11 +83,11 @@ impl Azurite {
             name: "azurite",
             child,
         };
-        wait_for_port(&mut process, port, &dir.join("azurite.log"));
-        Azurite {
+        wait_for_port(&mut process, port, &log_path)?;
+        Ok(Azurite {
             port,
             _process: process,
-        }
+        })
     }
 
     /// The blob endpoint the script uses in place of `https://<account>.blob.core.windows.net`.
@@ -82,22 +96,25 @@ impl Azurite {
     }
 }
 
-fn wait_for_port(process: &mut Process, port: u16, log: &Path) {
+fn wait_for_port(process: &mut Process, port: u16, log: &Path) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
         if let Ok(Some(status)) = process.child.try_wait() {
-            panic!(
+            return Err(format!(
                 "{} exited ({status}) before listening:\n{}",
                 process.name,
                 std::fs::read_to_string(log).unwrap_or_default()
-            );
+            ));
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("{} did not listen on port {port} within 30 s", process.name);
+    Err(format!(
+        "{} did not listen on port {port} within 30 s",
+        process.name
+    ))
 }
 
 /// `flaky-proxy.js` in front of Azurite: see that file for its rules.
