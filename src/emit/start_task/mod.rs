@@ -20,7 +20,13 @@
 //! - [`command_line`]: the start task's command line. It checks the script's SHA-256 before
 //!   running it, so the script that runs is the one this build generated.
 //! - [`start_task`]: the whole `startTask` object of the pool, for the stdlib to put in the
-//!   pool's ARM properties.
+//!   pool's ARM properties; [`output_file`]: the script as a file of the build.
+//!
+//! # Calling it
+//! For each pool with packages: [`validate`] (codes E0550-E0556; [`sha256_of_file`] and
+//! [`unreadable_package`] for packages given as local zips), then [`output_file`] into the
+//! build, and [`start_task`] with [`script_blob_url`] into the pool. The deploy step uploads the
+//! script, byte for byte, to [`script_blob_url`] with the package zips.
 //!
 //! # How the script reaches the node: a resource file, pinned by hash
 //! The script is a start-task *resource file* (`httpUrl` plus `identityReference`): the Batch
@@ -55,6 +61,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::output::OutputFile;
 use crate::source::Span;
 
 /// A zip the pool's nodes install, from a blob of a storage account.
@@ -126,6 +133,14 @@ pub fn script_output_path(spec: &StartTaskSpec) -> PathBuf {
     Path::new("scripts")
         .join(&spec.pool)
         .join(script_file_name(spec.os))
+}
+
+/// The file `sblc build` writes for the pool: [`script`] at [`script_output_path`].
+pub fn output_file(spec: &StartTaskSpec) -> OutputFile {
+    OutputFile {
+        path: script_output_path(spec),
+        contents: script(spec),
+    }
 }
 
 /// Where the deploy step uploads the script: beside the first package, in its container, as
@@ -535,6 +550,18 @@ mod tests {
     const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
     #[test]
+    fn render_fills_each_placeholder_once() {
+        let text = render("a=@@A@@ b=@@B@@ @@", &[("A", "@@B@@"), ("B", "2")]);
+        assert_eq!(text, "a=@@B@@ b=2 @@");
+    }
+
+    #[test]
+    #[should_panic(expected = "no value for @@C@@")]
+    fn render_refuses_an_unknown_placeholder() {
+        render("@@C@@", &[]);
+    }
+
+    #[test]
     fn parses_blob_urls() {
         let parts = parse_blob_url(URL).unwrap();
         assert_eq!(parts.endpoint, "https://pkgs1.blob.core.windows.net");
@@ -586,6 +613,7 @@ mod tests {
             script_output_path(&s),
             Path::new("scripts/linux/start-task.sh")
         );
+        assert_eq!(output_file(&s).contents, bash_script(&s));
         assert_eq!(
             script_blob_url(&s).as_deref(),
             Some(
