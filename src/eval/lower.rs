@@ -74,8 +74,20 @@ struct Builtins {
 
 impl Builtins {
     fn new() -> Builtins {
+        let mut by_name: HashMap<&'static str, Value> =
+            Builtin::ALL.iter().map(|b| (b.name(), b.value())).collect();
+        // Facts of the deployment's context: strings holding reference tokens.
+        for (name, fact) in [
+            ("tenantId", "tenantId"),
+            ("subscriptionId", "subscriptionId"),
+        ] {
+            let token = crate::reference::Token::Context {
+                name: fact.to_string(),
+            };
+            by_name.insert(name, Value::Str(token.encode().into()));
+        }
         Builtins {
-            by_name: Builtin::ALL.iter().map(|b| (b.name(), b.value())).collect(),
+            by_name,
             record: builtins_record(),
         }
     }

@@ -44,6 +44,8 @@ pub struct Machine {
     /// what is there, and truncates back to where it started when done (also on error), so a
     /// string built while another is being built (`"a${"b${c}"}"`) leaves the outer one intact.
     pub(crate) scratch: String,
+    /// The call sites around the declaring builtin being called (see [`Machine::origin_trace`]).
+    origins: Vec<Span>,
 }
 
 impl Default for Machine {
@@ -59,6 +61,7 @@ impl Machine {
             depth: 0,
             stack_top: std::ptr::addr_of!(marker) as usize,
             scratch: String::new(),
+            origins: Vec::new(),
         }
     }
 
@@ -165,6 +168,7 @@ impl Machine {
             return Rc::new(Env {
                 slots,
                 parent: Some(env.clone()),
+                origin: Span::default(),
             });
         }
         // The slots' code runs in the frame being made: make the thunks, then the frame, then
@@ -180,6 +184,7 @@ impl Machine {
         let new = Rc::new(Env {
             slots,
             parent: Some(env.clone()),
+            origin: Span::default(),
         });
         for (code, thunk) in frame.slots.iter().zip(new.slots.iter()) {
             if !matches!(code.kind, IrKind::Const(_)) {
@@ -447,6 +452,9 @@ impl Machine {
         }
         let result = if available == wanted {
             let call_span = func.span.to(args[available - 1].span);
+            if op.declares() {
+                self.origins = origin_chain(env);
+            }
             op.call(self, &all, call_span).map_err(traced(call_span))?
         } else {
             Value::Function(Rc::new(Function::Builtin { op, args: all }))
@@ -509,6 +517,7 @@ impl Machine {
                     Rc::new(Env {
                         slots: Box::new([thunk]),
                         parent: Some(closure.clone()),
+                        origin: arg.span,
                     })
                 }
                 ParamIr::Pattern(pattern) => m.bind_pattern(pattern, arg, closure)?,
@@ -526,6 +535,7 @@ impl Machine {
         arg: Arg,
         closure: &Rc<Env>,
     ) -> Fallible<Rc<Env>> {
+        let arg_span = arg.span;
         let value = self.force(&arg.thunk)?;
         let Value::Record(record) = &value else {
             return fail(
@@ -594,6 +604,7 @@ impl Machine {
         let env = Rc::new(Env {
             slots: slots.into_boxed_slice(),
             parent: Some(closure.clone()),
+            origin: arg_span,
         });
         for (thunk, code) in defaults {
             thunk.fill(State::Code {
@@ -844,6 +855,30 @@ impl HelpIfNone for Diagnostic {
         } else {
             self.with_help(help)
         }
+    }
+}
+
+/// The call sites of the function frames around `env`, innermost first.
+fn origin_chain(env: &Rc<Env>) -> Vec<Span> {
+    let mut chain = Vec::new();
+    let mut frame = Some(env);
+    while let Some(env) = frame {
+        if env.origin != Span::default() {
+            chain.push(env.origin);
+        }
+        frame = env.parent.as_ref();
+    }
+    chain
+}
+
+impl Machine {
+    /// Where a declaration happened: the declaring call itself, then the call sites of the
+    /// functions it is lexically inside, innermost first. When a stdlib function declares a
+    /// resource, the user's call of that function is in this list.
+    pub(crate) fn origin_trace(&mut self, call: Span) -> Vec<Span> {
+        let mut trace = vec![call];
+        trace.append(&mut self.origins);
+        trace
     }
 }
 

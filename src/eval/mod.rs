@@ -19,6 +19,7 @@
 
 mod builtins;
 mod contract;
+mod deploy;
 mod error;
 mod fields;
 mod ir;
@@ -31,6 +32,7 @@ mod symbol;
 mod value;
 
 pub use builtins::Builtin;
+pub use deploy::evaluate_declared;
 pub use machine::MAX_DEPTH;
 pub use value::{Function, PathValue, Record, Thunk, Value};
 

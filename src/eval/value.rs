@@ -229,6 +229,10 @@ pub struct Arg {
 pub struct Env {
     pub(crate) slots: Box<[Thunk]>,
     pub(crate) parent: Option<Rc<Env>>,
+    /// For a function call's frame, the span of the argument it was called with (the call
+    /// site); empty for other frames. Declarations read the chain of these to find the user's
+    /// line that led to them, also through stdlib functions.
+    pub(crate) origin: Span,
 }
 
 impl Env {
@@ -236,6 +240,7 @@ impl Env {
         Rc::new(Env {
             slots: Box::new([]),
             parent: None,
+            origin: Span::default(),
         })
     }
 

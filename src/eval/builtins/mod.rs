@@ -9,6 +9,7 @@
 //! (type tests, integers, `throw`, `toJSON`), and [`cidr`] (address arithmetic with `ipnet`).
 
 mod cidr;
+mod deploy;
 mod lists;
 mod records;
 mod strings;
@@ -104,6 +105,17 @@ builtins! {
     CidrContains = "cidrContains", 2, cidr::contains;
     CidrOverlaps = "cidrOverlaps", 2, cidr::overlaps;
     CidrPrefixLength = "cidrPrefixLength", 1, cidr::prefix_length;
+    Resource = "resource", 1, deploy::resource;
+    Ref = "ref", 2, deploy::reference;
+    Param = "param", 1, deploy::param;
+    Guid = "guid", 1, deploy::guid;
+}
+
+impl Builtin {
+    /// Whether the builtin records a declaration, which needs to know where it was called from.
+    pub fn declares(self) -> bool {
+        matches!(self, Builtin::Resource | Builtin::Param)
+    }
 }
 
 impl Builtin {
