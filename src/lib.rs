@@ -12,6 +12,7 @@
 
 pub mod diagnostic;
 pub mod driver;
+pub mod emit;
 pub mod eval;
 pub mod graph;
 pub mod load;
