@@ -99,3 +99,39 @@ pub fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+pub mod arm_read;
+pub mod bicep_parse;
+pub mod bicep_read;
+pub mod equivalence;
+
+/// Reads the ARM and the Bicep outputs of a case back and compares them.
+pub fn compare_arm_and_bicep(
+    label: &str,
+    files: &[OutputFile],
+) -> (equivalence::Model, Vec<String>) {
+    let text = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == Path::new(path))
+            .unwrap_or_else(|| panic!("{label}: no {path}"))
+            .contents
+            .clone()
+    };
+    let template: serde_json::Value =
+        serde_json::from_str(&text("main.json")).expect("main.json is JSON");
+    let arm = arm_read::read(&template);
+    let modules = files
+        .iter()
+        .filter(|f| f.path.starts_with("modules"))
+        .map(|f| {
+            (
+                f.path.to_string_lossy().replace('\\', "/"),
+                f.contents.clone(),
+            )
+        })
+        .collect();
+    let bicep = bicep_read::read(&text("main.bicep"), modules);
+    let differences = equivalence::differences(&arm, &bicep);
+    (arm, differences)
+}
