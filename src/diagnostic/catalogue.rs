@@ -120,6 +120,16 @@ catalogue! {
 
     // --- E05xx: resource graph (E0501-E0529) and emission (E0530-E0559) -------------------------
     // (resource graph)
+    InvalidResource = "E0501", Error, None, "a resource declaration is incomplete or malformed";
+    DuplicateResource = "E0502", Error, None, "the same resource is declared twice";
+    DependencyCycle = "E0503", Error, None, "resources refer to each other in a cycle";
+    MissingResourceGroup = "E0504", Error, None, "a resource at subscription scope has no resource group";
+    MisplacedResourceGroup = "E0505", Error, None, "a resource group declared in a resource-group deployment";
+    SecureParameterDefault = "E0506", Error, None, "a secure parameter has a default value";
+    SecretInOutput = "E0507", Error, None, "a deployment output reveals a secure parameter";
+    InvalidDeployment = "E0508", Error, None, "the program's value is not a valid deployment";
+    InvalidParameter = "E0509", Error, None, "a deployment parameter is malformed or undeclared";
+    RuntimeValueInName = "E0510", Error, None, "a resource name depends on a deployment-time value";
 
     // (emission)
     RuntimeValueInName = "E0530", Error, None, "a resource name uses a value known only during deployment";
