@@ -54,8 +54,9 @@ fn identity(b: &mut GraphBuilder, symbol: &str) -> sblc::graph::ResourceIndex {
     )
 }
 
+/// The graph builder reports this (E0510); the emitters check again for graphs built otherwise.
 #[test]
-fn e0530_runtime_value_in_name() {
+fn e0510_runtime_value_in_name_backstop() {
     let mut b = GraphBuilder::new(TargetScope::ResourceGroup);
     let pool = identity(&mut b, "pool");
     b.add(
@@ -67,11 +68,11 @@ fn e0530_runtime_value_in_name() {
         )
         .set("location", json(j!("westeurope"))),
     );
-    snapshot("E0530", b, &[Code::RuntimeValueInName]);
+    snapshot("E0510-backstop", b, &[Code::RuntimeValueInName]);
 }
 
 #[test]
-fn e0531_parent_in_other_group() {
+fn e0530_parent_in_other_group() {
     let mut b = GraphBuilder::new(TargetScope::Subscription);
     let hub = b.add(Res::new(
         "hubRg",
@@ -104,11 +105,11 @@ fn e0531_parent_in_other_group() {
         .parent(vnet)
         .group(spoke),
     );
-    snapshot("E0531", b, &[Code::ParentInOtherGroup]);
+    snapshot("E0530", b, &[Code::ParentInOtherGroup]);
 }
 
 #[test]
-fn e0532_empty_guid() {
+fn e0531_empty_guid() {
     let mut b = GraphBuilder::new(TargetScope::ResourceGroup);
     let pool = identity(&mut b, "pool");
     b.add(
@@ -120,11 +121,11 @@ fn e0532_empty_guid() {
         )
         .scope(pool),
     );
-    snapshot("E0532", b, &[Code::EmptyGuid]);
+    snapshot("E0531", b, &[Code::EmptyGuid]);
 }
 
 #[test]
-fn e0533_template_too_large() {
+fn e0532_template_too_large() {
     let mut b = GraphBuilder::new(TargetScope::ResourceGroup);
     identity(&mut b, "small");
     b.add(
@@ -139,36 +140,36 @@ fn e0533_template_too_large() {
             obj([("scriptContent", json(j!("x".repeat(4_300_000))))]),
         ),
     );
-    snapshot("E0533", b, &[Code::TemplateTooLarge]);
+    snapshot("E0532", b, &[Code::TemplateTooLarge]);
 }
 
 #[test]
-fn e0534_too_many_resources() {
+fn e0533_too_many_resources() {
     let mut b = GraphBuilder::new(TargetScope::ResourceGroup);
     for i in 0..801 {
         identity(&mut b, &format!("id{i}"));
     }
-    snapshot("E0534", b, &[Code::TooManyResources]);
+    snapshot("E0533", b, &[Code::TooManyResources]);
 }
 
 #[test]
-fn e0535_too_many_parameters() {
+fn e0534_too_many_parameters() {
     let mut b = GraphBuilder::new(TargetScope::ResourceGroup);
     for i in 0..257 {
         b.param(&format!("p{i}"), ParameterType::String, Some(json(j!("x"))));
     }
     identity(&mut b, "pool");
-    snapshot("E0535", b, &[Code::TooManyParameters]);
+    snapshot("E0534", b, &[Code::TooManyParameters]);
 }
 
 #[test]
-fn e0536_too_many_outputs() {
+fn e0535_too_many_outputs() {
     let mut b = GraphBuilder::new(TargetScope::ResourceGroup);
     let pool = identity(&mut b, "pool");
     for i in 0..65 {
         b.output(&format!("o{i}"), "string", refn(Reference::Name(pool)));
     }
-    snapshot("E0536", b, &[Code::TooManyOutputs]);
+    snapshot("E0535", b, &[Code::TooManyOutputs]);
 }
 
 #[test]

@@ -14,7 +14,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::graph::{Graph, Node, Part, Reference, ResourceIndex, Template};
+use crate::graph::{
+    key_template, ContextValue, Graph, Node, Part, Reference, ResourceIndex, Template,
+};
 
 use super::units::{is_resource_group, RESOURCE_GROUP_TYPE};
 
@@ -147,9 +149,15 @@ impl<'g> ArmWriter<'g> {
             Node::Int(i) => Value::from(*i),
             Node::Str(t) => Value::String(self.template(t).to_string_value()),
             Node::List(items) => Value::Array(items.iter().map(|n| self.node(n)).collect()),
-            Node::Object(map) => {
-                Value::Object(map.iter().map(|(k, v)| (k.clone(), self.node(v))).collect())
-            }
+            // Keys may hold references (identities keyed by id): ARM evaluates keys too.
+            Node::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let key = self.template(&key_template(k)).to_string_value();
+                        (key, self.node(v))
+                    })
+                    .collect(),
+            ),
         }
     }
 
@@ -197,6 +205,16 @@ impl<'g> ArmWriter<'g> {
             }
             Reference::Guid(args) => {
                 Expr::Call("guid", args.iter().map(|a| self.template(a)).collect())
+            }
+            Reference::Context(value) => {
+                let field = match value {
+                    ContextValue::TenantId => "tenantId",
+                    ContextValue::SubscriptionId => "subscriptionId",
+                };
+                Expr::Member(
+                    Box::new(Expr::Call("subscription", Vec::new())),
+                    vec![field.to_string()],
+                )
             }
         }
     }

@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
-use crate::graph::{Graph, Node, Part, Reference, ResourceIndex, Template};
+use crate::graph::{
+    key_template, ContextValue, Graph, Node, Part, Reference, ResourceIndex, Template,
+};
 
 /// How a file gets values of resources it does not declare.
 pub trait Outside {
@@ -96,8 +98,27 @@ impl<'g, 'o> BicepWriter<'g, 'o> {
     pub fn fields(&mut self, map: &IndexMap<String, Node>, indent: usize) -> String {
         let pad = "  ".repeat(indent);
         map.iter()
-            .map(|(key, value)| format!("{pad}{}: {}\n", key_text(key), self.node(value, indent)))
+            .map(|(key, value)| {
+                let key = self.key(key);
+                format!("{pad}{key}: {}\n", self.node(value, indent))
+            })
             .collect()
+    }
+
+    /// An object key: bare, quoted, or an interpolated string when it holds references.
+    fn key(&mut self, key: &str) -> String {
+        let template = key_template(key);
+        match template.as_literal() {
+            Some(text) => key_text(&text),
+            None => {
+                let expr = self.template(&template);
+                if expr.starts_with('\'') {
+                    expr
+                } else {
+                    format!("'${{{expr}}}'")
+                }
+            }
+        }
     }
 
     /// A template as a Bicep expression: `'literal'`, `code`, or `'text${code}'`.
@@ -164,6 +185,10 @@ impl<'g, 'o> BicepWriter<'g, 'o> {
             Reference::Guid(args) => {
                 let args: Vec<String> = args.iter().map(|a| self.template(a)).collect();
                 format!("guid({})", args.join(", "))
+            }
+            Reference::Context(ContextValue::TenantId) => "subscription().tenantId".to_string(),
+            Reference::Context(ContextValue::SubscriptionId) => {
+                "subscription().subscriptionId".to_string()
             }
             Reference::Name(_) => {
                 let name = Template(vec![Part::Ref(reference.clone())]);

@@ -148,7 +148,7 @@ impl ValueNames {
                 base
             }
             Reference::Parameter(name) => name.clone(),
-            Reference::Guid(_) => "guid".to_string(),
+            Reference::Guid(_) | Reference::Context(_) => "value".to_string(),
         };
         let mut name = base.clone();
         let mut counter = 2;

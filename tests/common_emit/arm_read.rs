@@ -118,6 +118,7 @@ fn parse_at(chars: &[char], pos: &mut usize) -> Expr {
 enum Val {
     Text(String),
     Property(String, Vec<String>),
+    Subscription,
 }
 
 impl Val {
@@ -125,6 +126,7 @@ impl Val {
         match self {
             Val::Text(t) => t,
             Val::Property(key, path) => prop_marker(&key, &path),
+            Val::Subscription => panic!("arm: subscription() as a value"),
         }
     }
 }
@@ -144,6 +146,7 @@ impl Ctx<'_> {
                     path.push(field.clone());
                     Val::Property(key, path)
                 }
+                Val::Subscription => Val::Text(context_marker(field)),
                 other => panic!("arm: member of {other:?}"),
             },
             Expr::Index(base, index) => match (self.eval(base), self.eval(index)) {
@@ -162,6 +165,9 @@ impl Ctx<'_> {
     }
 
     fn call(&self, name: &str, args: &[Expr]) -> Val {
+        if name == "subscription" {
+            return Val::Subscription;
+        }
         let values = self.texts(args);
         Val::Text(match name {
             "parameters" => match &self.parameters[&values[0]] {
@@ -228,7 +234,7 @@ impl Ctx<'_> {
             Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), self.value(v)))
+                    .map(|(k, v)| (self.string(&Value::String(k.clone())), self.value(v)))
                     .collect(),
             ),
             other => other.clone(),

@@ -13,7 +13,8 @@ pub enum Expr {
     Call(String, Vec<Expr>),
     Member(Box<Expr>, String),
     Index(Box<Expr>, Box<Expr>),
-    Object(Vec<(String, Expr)>),
+    /// Keys are literal text or, when they hold references, an interpolated string.
+    Object(Vec<(Expr, Expr)>),
     Array(Vec<Expr>),
 }
 
@@ -374,11 +375,8 @@ impl Parser {
                         break;
                     }
                     let key = match self.next() {
-                        Tok::Ident(k) => k,
-                        Tok::Str(parts) => match parts.as_slice() {
-                            [StrPart::Text(t)] => t.clone(),
-                            other => panic!("bicep: computed key {other:?}"),
-                        },
+                        Tok::Ident(k) => Expr::Str(vec![StrPart::Text(k)]),
+                        Tok::Str(parts) => Expr::Str(parts),
                         other => panic!("bicep: expected a key, got {other:?}"),
                     };
                     self.punct(':');
@@ -419,7 +417,10 @@ pub fn parse_file(text: &str) -> Vec<Statement> {
 /// An object's field, if present.
 pub fn field<'a>(object: &'a Expr, key: &str) -> Option<&'a Expr> {
     match object {
-        Expr::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+        Expr::Object(fields) => fields
+            .iter()
+            .find(|(k, _)| matches!(k, Expr::Str(parts) if parts.as_slice() == [StrPart::Text(key.to_string())]))
+            .map(|(_, v)| v),
         _ => None,
     }
 }

@@ -19,6 +19,7 @@ enum Val {
     Module(String),
     ModuleOutputs(String),
     Property(String, Vec<String>),
+    Subscription,
 }
 
 #[derive(Clone, Debug)]
@@ -152,7 +153,7 @@ impl Instance {
         let parameters: BTreeMap<String, Value> = match field(body, "params") {
             Some(Expr::Object(fields)) => fields
                 .iter()
-                .map(|(k, v)| (k.clone(), self.eval(v).json()))
+                .map(|(k, v)| (self.eval(k).text(), self.eval(v).json()))
                 .collect(),
             _ => BTreeMap::new(),
         };
@@ -226,6 +227,7 @@ impl Instance {
                     Val::Property(key, path)
                 }
                 Val::Module(symbol) if member == "outputs" => Val::ModuleOutputs(symbol),
+                Val::Subscription => Val::Text(context_marker(member)),
                 Val::ModuleOutputs(symbol) => {
                     self.used.borrow_mut().insert(symbol.clone());
                     let module = self.module(&symbol);
@@ -244,11 +246,14 @@ impl Instance {
                 let args: Vec<String> = args.iter().map(|a| self.eval(a).text()).collect();
                 Val::Text(guid_marker(&args))
             }
+            Expr::Call(name, args) if name == "subscription" && args.is_empty() => {
+                Val::Subscription
+            }
             Expr::Call(name, _) => panic!("bicep: unexpected function {name}"),
             Expr::Object(fields) => Val::Json(Value::Object(
                 fields
                     .iter()
-                    .map(|(k, v)| (k.clone(), self.eval(v).json()))
+                    .map(|(k, v)| (self.eval(k).text(), self.eval(v).json()))
                     .collect(),
             )),
             Expr::Array(items) => Val::Json(Value::Array(
@@ -277,6 +282,7 @@ impl Instance {
             let mut out = Map::new();
             let mut explicit = Vec::new();
             for (key, value) in fields {
+                let key = self.eval(key).text();
                 match key.as_str() {
                     "name" => {
                         self.eval(value);
@@ -294,7 +300,7 @@ impl Instance {
                         other => panic!("dependsOn {other:?}"),
                     },
                     _ => {
-                        out.insert(key.clone(), self.eval(value).json());
+                        out.insert(key, self.eval(value).json());
                     }
                 }
             }

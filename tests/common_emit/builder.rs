@@ -64,7 +64,9 @@ impl GraphBuilder {
         let mut deps = Vec::new();
         let mut templates = vec![&resource.name];
         collect_templates_in(&resource.body, &mut templates);
-        for template in templates {
+        let mut keys = Vec::new();
+        collect_key_templates(&resource.body, &mut keys);
+        for template in templates.into_iter().chain(&keys) {
             for reference in template.references() {
                 referenced(reference, &mut deps);
             }
@@ -119,8 +121,25 @@ fn referenced(reference: &Reference, out: &mut Vec<ResourceIndex>) {
             .iter()
             .flat_map(|a| a.references())
             .for_each(|r| referenced(r, out)),
-        Reference::Parameter(_) => {}
+        Reference::Parameter(_) | Reference::Context(_) => {}
     }
+}
+
+/// Object keys may hold references too (identities keyed by id).
+fn collect_key_templates(body: &IndexMap<String, Node>, out: &mut Vec<Template>) {
+    fn walk(node: &Node, out: &mut Vec<Template>) {
+        match node {
+            Node::List(items) => items.iter().for_each(|n| walk(n, out)),
+            Node::Object(map) => {
+                for (key, value) in map {
+                    out.push(sblc::graph::key_template(key));
+                    walk(value, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    body.values().for_each(|n| walk(n, out));
 }
 
 fn collect_templates_in<'a>(body: &'a IndexMap<String, Node>, out: &mut Vec<&'a Template>) {
@@ -210,6 +229,15 @@ pub fn prop(r: ResourceIndex, path: &str) -> Reference {
 
 pub fn guid(args: impl IntoIterator<Item = Template>) -> Reference {
     Reference::Guid(args.into_iter().collect())
+}
+
+/// An object key holding a resource's id, encoded as the evaluator does.
+pub fn id_key(r: ResourceIndex) -> String {
+    sblc::reference::Token::Resource {
+        index: r.0,
+        path: vec!["id".into()],
+    }
+    .encode()
 }
 
 /// `{ "id": <reference> }`

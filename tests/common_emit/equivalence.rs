@@ -72,6 +72,11 @@ pub fn param_marker(name: &str) -> String {
     format!("⟪param:{name}⟫")
 }
 
+/// `subscription().tenantId` and the like.
+pub fn context_marker(field: &str) -> String {
+    format!("⟪ctx:{field}⟫")
+}
+
 pub fn guid_marker(args: &[String]) -> String {
     format!("⟪guid:{}⟫", args.join("|"))
 }

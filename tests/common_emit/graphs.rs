@@ -4,7 +4,9 @@
 use serde_json::json as j;
 
 use sblc::emit::Metadata;
-use sblc::graph::{Graph, Node, ParameterType, Reference, ResourceIndex, TargetScope};
+use sblc::graph::{
+    ContextValue, Graph, Node, ParameterType, Reference, ResourceIndex, TargetScope,
+};
 use sblc::source::SourceMap;
 
 use super::builder::*;
@@ -126,6 +128,15 @@ pub fn storage_with_private_endpoint() -> Case {
         .parent(vnet)
         .set("properties", json(j!({ "addressPrefix": "10.1.1.0/24" }))),
     );
+    let identity = b.add(
+        Res::new(
+            "poolIdentity",
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "2023-01-31",
+            lit("id-pool"),
+        )
+        .set("location", refn(location.clone())),
+    );
     let storage = b.add(
         Res::new(
             "storage",
@@ -136,6 +147,17 @@ pub fn storage_with_private_endpoint() -> Case {
         .set("location", refn(location.clone()))
         .set("sku", json(j!({ "name": "Standard_GRS" })))
         .set("kind", json(j!("StorageV2")))
+        // User-assigned identities are keyed by the identity's id.
+        .set(
+            "identity",
+            with(
+                json(j!({ "type": "UserAssigned" })),
+                [(
+                    "userAssignedIdentities",
+                    Node::Object([(id_key(identity), json(j!({})))].into_iter().collect()),
+                )],
+            ),
+        )
         .set(
             "properties",
             json(j!({
@@ -221,15 +243,6 @@ pub fn storage_with_private_endpoint() -> Case {
             )]),
         ),
     );
-    let identity = b.add(
-        Res::new(
-            "poolIdentity",
-            "Microsoft.ManagedIdentity/userAssignedIdentities",
-            "2023-01-31",
-            lit("id-pool"),
-        )
-        .set("location", refn(location.clone())),
-    );
     let reader_role =
         "/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
     let assignment = b.add(
@@ -295,13 +308,15 @@ pub fn storage_with_private_endpoint() -> Case {
         .set("location", refn(location))
         .set(
             "properties",
-            json(j!({
-                "tenantId": "00000000-0000-0000-0000-000000000000",
-                "sku": { "family": "A", "name": "standard" },
-                "enableRbacAuthorization": true,
-                "enablePurgeProtection": true,
-                "publicNetworkAccess": "Disabled"
-            })),
+            with(
+                json(j!({
+                    "sku": { "family": "A", "name": "standard" },
+                    "enableRbacAuthorization": true,
+                    "enablePurgeProtection": true,
+                    "publicNetworkAccess": "Disabled"
+                })),
+                [("tenantId", refn(Reference::Context(ContextValue::TenantId)))],
+            ),
         ),
     );
     b.add(
@@ -522,13 +537,15 @@ pub fn hub_and_spoke() -> Case {
         .set("location", refn(location))
         .set(
             "properties",
-            json(j!({
-                "tenantId": "00000000-0000-0000-0000-000000000000",
-                "sku": { "family": "A", "name": "standard" },
-                "enableRbacAuthorization": true,
-                "enablePurgeProtection": true,
-                "publicNetworkAccess": "Disabled"
-            })),
+            with(
+                json(j!({
+                    "sku": { "family": "A", "name": "standard" },
+                    "enableRbacAuthorization": true,
+                    "enablePurgeProtection": true,
+                    "publicNetworkAccess": "Disabled"
+                })),
+                [("tenantId", refn(Reference::Context(ContextValue::TenantId)))],
+            ),
         ),
     );
     b.add(
