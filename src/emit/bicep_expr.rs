@@ -149,11 +149,11 @@ impl<'g, 'o> BicepWriter<'g, 'o> {
                 Part::Ref(reference) => {
                     let reference = normalise(reference);
                     match reference {
-                        Reference::Name(r)
-                            if self.available.contains(&r)
-                                && depth <= self.graph.resources.len() =>
-                        {
-                            self.name_pieces(r, out, depth + 1)
+                        // The bound only guards against a malformed graph naming itself.
+                        Reference::Name(r) => {
+                            if depth <= self.graph.resources.len() {
+                                self.name_pieces(r, out, depth + 1)
+                            }
                         }
                         other => out.push(Piece::Code(self.reference(&other))),
                     }
@@ -162,7 +162,9 @@ impl<'g, 'o> BicepWriter<'g, 'o> {
         }
     }
 
-    /// The full name of an available resource: parent's full name, `/`, `child.name`.
+    /// A full name: the parent's full name, `/`, then `child.name` when the file declares the
+    /// resource, or else its name written out (names hold no runtime values, so a module can
+    /// compute another unit's names from its parameters; the unit order is kept by `dependsOn`).
     fn name_pieces(&mut self, index: ResourceIndex, out: &mut Vec<Piece>, depth: usize) {
         let resource = self.graph.resource(index);
         if let Some(parent) = resource.parent {
@@ -170,8 +172,12 @@ impl<'g, 'o> BicepWriter<'g, 'o> {
             self.pieces(&parent_name, out, depth + 1);
             push_text(out, "/");
         }
-        self.used_symbols.insert(resource.symbol.clone());
-        out.push(Piece::Code(format!("{}.name", resource.symbol)));
+        if self.available.contains(&index) {
+            self.used_symbols.insert(resource.symbol.clone());
+            out.push(Piece::Code(format!("{}.name", resource.symbol)));
+        } else {
+            self.pieces(&resource.name, out, depth + 1);
+        }
     }
 
     /// One reference as code.
@@ -192,10 +198,7 @@ impl<'g, 'o> BicepWriter<'g, 'o> {
             }
             Reference::Name(_) => {
                 let name = Template(vec![Part::Ref(reference.clone())]);
-                match reference {
-                    Reference::Name(r) if self.available.contains(&r) => self.template(&name),
-                    _ => self.outside.value(&reference, &mut self.used_symbols),
-                }
+                self.template(&name)
             }
             Reference::Id(r) | Reference::Property(r, _) if self.available.contains(r) => {
                 let symbol = self.graph.resource(*r).symbol.clone();

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::graph::{Graph, ResourceIndex};
+use crate::graph::{key_template, Graph, Node, Reference, ResourceIndex, Template};
 
 pub const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
 
@@ -49,21 +49,50 @@ pub fn is_resource_group(graph: &Graph, index: ResourceIndex) -> bool {
         .eq_ignore_ascii_case(RESOURCE_GROUP_TYPE)
 }
 
-/// Everything a resource must wait for: its parent, its scope and its inferred dependencies.
+/// Everything a resource must wait for: its parent, its scope, its inferred dependencies, and
+/// resources named in object keys (identities keyed by id), which Bicep would wait for too.
 pub fn dependencies(graph: &Graph, index: ResourceIndex) -> Vec<ResourceIndex> {
     let resource = graph.resource(index);
+    let mut keyed = Vec::new();
+    resource
+        .body
+        .values()
+        .for_each(|node| resources_in_keys(node, &mut keyed));
     let mut out = Vec::new();
     for dep in resource
         .parent
         .iter()
         .chain(resource.scope.iter())
         .chain(resource.depends_on.iter())
+        .chain(keyed.iter())
     {
-        if *dep != index && !out.contains(dep) {
+        if *dep != index && dep.0 < graph.resources.len() && !out.contains(dep) {
             out.push(*dep);
         }
     }
     out
+}
+
+fn resources_in_keys(node: &Node, out: &mut Vec<ResourceIndex>) {
+    fn in_template(template: &Template, out: &mut Vec<ResourceIndex>) {
+        for reference in template.references() {
+            match reference {
+                Reference::Id(r) | Reference::Name(r) | Reference::Property(r, _) => out.push(*r),
+                Reference::Guid(args) => args.iter().for_each(|a| in_template(a, out)),
+                Reference::Parameter(_) | Reference::Context(_) => {}
+            }
+        }
+    }
+    match node {
+        Node::List(items) => items.iter().for_each(|n| resources_in_keys(n, out)),
+        Node::Object(fields) => {
+            for (key, value) in fields {
+                in_template(&key_template(key), out);
+                resources_in_keys(value, out);
+            }
+        }
+        Node::Null | Node::Bool(_) | Node::Int(_) | Node::Str(_) => {}
+    }
 }
 
 /// Resources in dependency order; among the ready ones, the graph's order. A cycle (which the
