@@ -321,3 +321,70 @@ impl<'g> ArmWriter<'g> {
         self.template(&Template(parts))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_that_look_like_expressions_are_escaped() {
+        assert_eq!(
+            escape_literal("[not an expression]"),
+            "[[not an expression]"
+        );
+        assert_eq!(escape_literal("[only a prefix"), "[only a prefix");
+        assert_eq!(escape_literal("plain"), "plain");
+    }
+
+    #[test]
+    fn strings_and_format_patterns_are_quoted() {
+        let expr = Expr::Call(
+            "format",
+            vec![
+                Expr::Str("{{literal}} {0}'s".into()),
+                Expr::Call("parameters", vec![Expr::Str("it's".into())]),
+            ],
+        );
+        assert_eq!(
+            expr.to_string_value(),
+            "[format('{{literal}} {0}''s', parameters('it''s'))]"
+        );
+    }
+
+    #[test]
+    fn member_paths_use_dots_indexes_and_quoted_keys() {
+        let base = Expr::Call("reference", vec![Expr::Str("x".into())]);
+        let expr = Expr::Member(
+            Box::new(base),
+            vec!["ipConfigurations".into(), "0".into(), "odd-key".into()],
+        );
+        assert_eq!(
+            expr.render(),
+            "reference('x').ipConfigurations[0]['odd-key']"
+        );
+    }
+
+    #[test]
+    fn templates_mixing_text_and_references_become_format() {
+        let graph = Graph {
+            target: crate::graph::TargetScope::ResourceGroup,
+            parameters: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+        };
+        let mut writer = ArmWriter::new(&graph, Place::ResourceGroup);
+        let template = Template(vec![
+            Part::Text("{a}-".into()),
+            Part::Ref(Reference::Parameter("p".into())),
+        ]);
+        assert_eq!(
+            writer.template(&template).to_string_value(),
+            "[format('{{a}}-{0}', parameters('p'))]"
+        );
+        assert!(writer.used_parameters.contains("p"));
+        assert_eq!(
+            writer.template(&Template::literal("[x]")).to_string_value(),
+            "[[x]"
+        );
+    }
+}

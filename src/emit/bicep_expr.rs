@@ -276,3 +276,29 @@ pub fn escape(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_quotes_backslashes_and_interpolation() {
+        assert_eq!(quote("it's"), "'it\\'s'");
+        assert_eq!(quote("a\\b"), "'a\\\\b'");
+        assert_eq!(quote("${x} $y"), "'\\${x} $y'");
+        assert_eq!(quote("line\nnext\u{1}"), "'line\\nnext\\u{1}'");
+    }
+
+    #[test]
+    fn keys_are_bare_only_when_identifiers() {
+        assert_eq!(key_text("addressPrefix"), "addressPrefix");
+        assert_eq!(key_text("odd-key"), "'odd-key'");
+        assert_eq!(key_text("$schema"), "'$schema'");
+    }
+
+    #[test]
+    fn access_paths() {
+        let path = ["properties".to_string(), "0".into(), "x-y".into()];
+        assert_eq!(access_path(&path), ".properties[0]['x-y']");
+    }
+}
