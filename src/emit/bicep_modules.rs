@@ -6,13 +6,12 @@
 //! `modules/<unit>.bicep` with `scope:` its resource group.
 //!
 //! Values crossing a module boundary travel as module outputs and parameters, never through
-//! `reference()`: a module receives every value it needs from elsewhere as a parameter (named
-//! after the resource and the value, e.g. `spokeVnetId`), and `main.bicep` passes either a
-//! resource group's property or another module's output of the same name. Those outputs also give
-//! Bicep the dependencies between modules; `dependsOn` is added only for the rest. A child or
-//! extension resource whose parent or scope another unit of the same group deploys names it
-//! through an `existing` declaration. Values that cross a boundary are typed `string` (ids, names
-//! and the runtime properties a landing zone passes around: principal ids, URIs).
+//! `reference()` (see [`super::bicep_wiring`]); names are written out in full instead, since they
+//! hold no runtime value. Module outputs give Bicep the dependencies between modules; `dependsOn`
+//! is added only for the rest. A child or extension resource whose parent or scope another unit
+//! of the same group deploys names it through an `existing` declaration. Values that cross a
+//! boundary are typed `string` (ids and the runtime properties a landing zone passes around:
+//! principal ids, URIs); an object-valued property read across modules would need its type.
 //!
 //! Files are written in three passes: module bodies (which discover the values they need), then
 //! `main.bicep` (which discovers the outputs each module must provide), then module outputs.
@@ -25,7 +24,8 @@ use indexmap::IndexMap;
 use crate::graph::{Graph, Reference, ResourceIndex, TargetScope};
 
 use super::bicep::{self, Declaration};
-use super::bicep_expr::{quote, BicepWriter, NothingOutside, Outside};
+use super::bicep_expr::{quote, BicepWriter, NothingOutside};
+use super::bicep_wiring::{module_symbols, ModuleOutputs, ModuleParameters, ValueNames};
 use super::units::{dependencies, is_resource_group, plan, Units};
 use super::Metadata;
 
@@ -101,138 +101,6 @@ fn resource_group_file(graph: &Graph, meta: &Metadata) -> BicepFile {
         parameter_count: graph.parameters.len(),
         output_count: graph.outputs.len(),
     }
-}
-
-/// Names of the values that cross module boundaries, unique among every symbol and parameter.
-struct ValueNames {
-    taken: BTreeSet<String>,
-    names: IndexMap<Reference, String>,
-}
-
-impl ValueNames {
-    fn new(graph: &Graph, module_symbols: &[String]) -> ValueNames {
-        let taken = graph
-            .resources
-            .iter()
-            .map(|r| r.symbol.clone())
-            .chain(graph.parameters.iter().map(|p| p.name.clone()))
-            .chain(module_symbols.iter().cloned())
-            .collect();
-        ValueNames {
-            taken,
-            names: IndexMap::new(),
-        }
-    }
-
-    fn name(&mut self, graph: &Graph, reference: &Reference) -> String {
-        if let Some(name) = self.names.get(reference) {
-            return name.clone();
-        }
-        let base = match reference {
-            Reference::Id(r) => format!("{}Id", graph.resource(*r).symbol),
-            Reference::Name(r) => format!("{}Name", graph.resource(*r).symbol),
-            Reference::Property(r, path) => {
-                let mut base = graph.resource(*r).symbol.clone();
-                let skip = usize::from(path.first().is_some_and(|p| p == "properties"));
-                for segment in &path[skip..] {
-                    let clean: String = segment
-                        .chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .collect();
-                    let mut chars = clean.chars();
-                    if let Some(first) = chars.next() {
-                        base.push(first.to_ascii_uppercase());
-                        base.push_str(chars.as_str());
-                    }
-                }
-                base
-            }
-            Reference::Parameter(name) => name.clone(),
-            Reference::Guid(_) | Reference::Context(_) => "value".to_string(),
-        };
-        let mut name = base.clone();
-        let mut counter = 2;
-        while self.taken.contains(&name) {
-            name = format!("{base}{counter}");
-            counter += 1;
-        }
-        self.taken.insert(name.clone());
-        self.names.insert(reference.clone(), name.clone());
-        name
-    }
-}
-
-/// Inside a module: values from elsewhere are parameters of the module.
-struct ModuleParameters<'a> {
-    graph: &'a Graph,
-    names: &'a mut ValueNames,
-    /// What the module receives, in the order first needed.
-    imports: IndexMap<Reference, String>,
-}
-
-impl Outside for ModuleParameters<'_> {
-    fn value(&mut self, reference: &Reference, _: &mut BTreeSet<String>) -> String {
-        let name = self.names.name(self.graph, reference);
-        self.imports.insert(reference.clone(), name.clone());
-        name
-    }
-}
-
-/// In `main.bicep`: values of resources in modules are module outputs.
-struct ModuleOutputs<'a> {
-    graph: &'a Graph,
-    units: &'a Units,
-    module_symbols: &'a [String],
-    names: &'a mut ValueNames,
-    /// Per unit: what it must output.
-    exports: Vec<IndexMap<Reference, String>>,
-}
-
-fn owner(reference: &Reference) -> Option<ResourceIndex> {
-    match reference {
-        Reference::Id(r) | Reference::Name(r) | Reference::Property(r, _) => Some(*r),
-        _ => None,
-    }
-}
-
-impl Outside for ModuleOutputs<'_> {
-    fn value(&mut self, reference: &Reference, used_symbols: &mut BTreeSet<String>) -> String {
-        let Some(unit) = owner(reference).and_then(|r| self.units.unit_of[r.0]) else {
-            return "''".to_string();
-        };
-        let name = self.names.name(self.graph, reference);
-        self.exports[unit].insert(reference.clone(), name.clone());
-        let module = &self.module_symbols[unit];
-        used_symbols.insert(module.clone());
-        format!("{module}.outputs.{name}")
-    }
-}
-
-fn module_symbols(graph: &Graph, units: &Units) -> Vec<String> {
-    let mut taken: BTreeSet<String> = graph
-        .resources
-        .iter()
-        .map(|r| r.symbol.clone())
-        .chain(graph.parameters.iter().map(|p| p.name.clone()))
-        .collect();
-    units
-        .list
-        .iter()
-        .map(|unit| {
-            let group = &graph.resource(unit.group).symbol;
-            let base = if unit.stage == 0 {
-                format!("{group}Deployment")
-            } else {
-                format!("{group}Deployment{}", unit.stage + 1)
-            };
-            let mut symbol = base.clone();
-            while taken.contains(&symbol) {
-                symbol.push('_');
-            }
-            taken.insert(symbol.clone());
-            symbol
-        })
-        .collect()
 }
 
 /// A module body written in the first pass.

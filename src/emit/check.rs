@@ -1,5 +1,8 @@
 //! What the emitters check in the graph before writing anything: things ARM would reject that the
 //! graph model can express. Every problem is reported, not only the first.
+//!
+//! Runtime values in names are the graph builder's diagnostic (E0510); it is checked again here,
+//! through names of names and guid arguments, for graphs built by other means.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Graph, Reference, ResourceIndex, TargetScope, Template};

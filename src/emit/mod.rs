@@ -18,6 +18,7 @@ mod arm_nested;
 mod bicep;
 mod bicep_expr;
 mod bicep_modules;
+mod bicep_wiring;
 mod check;
 mod limits;
 mod parameters;
