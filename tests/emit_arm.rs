@@ -1,21 +1,26 @@
-//! ARM JSON emission: the validators accept every representative graph's `main.json`, output is
+//! ARM JSON emission: the validators accept every representative graph's `main.json` (and the
+//! parameters schema its `main.parameters.json`), output is
 //! deterministic, secrets never reach a file, and one small template is snapshotted.
 
 mod common_emit;
 
 use common_emit::graphs::{self, SECRET_VALUE_MARKER};
-use common_emit::{validate_all, write_files};
+use common_emit::{check_parameter_files, validate_all, write_files};
 use sblc::emit::emit_arm;
 use sblc::graph::{Node, ParameterType, Template};
 
 #[test]
 fn validators_accept_every_main_json() {
     let mut templates = Vec::new();
+    let mut parameter_files = Vec::new();
     for case in graphs::all() {
         let files = emit_arm(&case.graph, &case.meta).expect("emits");
         let dir = write_files(&format!("arm-{}", case.name), &files);
         templates.push(dir.join("main.json"));
+        parameter_files.push(dir.join("main.parameters.json"));
     }
+    let parameters = check_parameter_files(&parameter_files);
+    assert!(parameters.ok, "{}", parameters.output);
     let runs = validate_all(vec![
         (
             "arm-schema-check",

@@ -105,6 +105,14 @@ pub fn storage_with_private_endpoint() -> Case {
     );
     let secret = b.param(SECRET_VALUE_MARKER, ParameterType::SecureString, None);
     let prefix = b.param("namePrefix", ParameterType::String, Some(json(j!("risk"))));
+    let retention = b.param("retentionInDays", ParameterType::Int, Some(json(j!(90))));
+    b.graph.parameters.last_mut().expect("declared").allowed =
+        vec![json(j!(30)), json(j!(90)), json(j!(365))];
+    b.param(
+        "enableDiagnostics",
+        ParameterType::Bool,
+        Some(json(j!(true))),
+    );
     let vnet = b.add(
         Res::new(
             "vnet",
@@ -279,7 +287,10 @@ pub fn storage_with_private_endpoint() -> Case {
         .set("location", refn(location.clone()))
         .set(
             "properties",
-            json(j!({ "sku": { "name": "PerGB2018" }, "retentionInDays": 90 })),
+            with(
+                json(j!({ "sku": { "name": "PerGB2018" } })),
+                [("retentionInDays", refn(retention))],
+            ),
         ),
     );
     b.add(

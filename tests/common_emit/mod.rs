@@ -135,3 +135,33 @@ pub fn compare_arm_and_bicep(
     let differences = equivalence::differences(&arm, &bicep);
     (arm, differences)
 }
+
+/// Checks parameter files against the deploymentParameters schema with the validators' Python.
+pub fn check_parameter_files(files: &[PathBuf]) -> Run {
+    let setup = Command::new(validators_dir().join("setup.sh"))
+        .status()
+        .expect("run the validators' setup.sh");
+    assert!(setup.success(), "validators setup failed");
+    let venv = std::env::var_os("SBL_VALIDATORS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cache/sbl-validators/venv")
+        });
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common_emit/check_parameters.py");
+    let output = Command::new(venv.join("bin/python"))
+        .arg(script)
+        .arg(validators_dir().join("schemas"))
+        .args(files)
+        .output()
+        .expect("run python");
+    Run {
+        command: "check_parameters.py".into(),
+        ok: output.status.success(),
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
