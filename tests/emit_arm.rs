@@ -1,6 +1,6 @@
 //! ARM JSON emission: the validators accept every representative graph's `main.json` (and the
-//! parameters schema its `main.parameters.json`), output is
-//! deterministic, secrets never reach a file, and one small template is snapshotted.
+//! parameters schema its `main.parameters.json`), output is deterministic, secrets never reach a
+//! file, and one small template is snapshotted.
 
 mod common_emit;
 

@@ -194,3 +194,64 @@ fn representative_graphs_have_no_diagnostics() {
         assert!(emit_bicep(&case.graph, &case.meta).is_ok(), "{}", case.name);
     }
 }
+
+/// Bicep modules pass values from other groups as outputs and parameters: 257 of them exceed
+/// both modules' limits, while `main.json` (which names them by id) is fine.
+#[test]
+fn bicep_modules_are_limited_too() {
+    let mut b = GraphBuilder::new(TargetScope::Subscription);
+    let rg = |b: &mut GraphBuilder, symbol: &str| {
+        b.add(
+            Res::new(
+                symbol,
+                "Microsoft.Resources/resourceGroups",
+                "2024-03-01",
+                lit(symbol),
+            )
+            .set("location", json(j!("westeurope"))),
+        )
+    };
+    let identities_rg = rg(&mut b, "identitiesRg");
+    let user_rg = rg(&mut b, "userRg");
+    let identities: Vec<_> = (0..257)
+        .map(|i| {
+            b.add(
+                Res::new(
+                    &format!("id{i}"),
+                    "Microsoft.ManagedIdentity/userAssignedIdentities",
+                    "2023-01-31",
+                    lit(&format!("id-{i}")),
+                )
+                .group(identities_rg)
+                .set("location", json(j!("westeurope"))),
+            )
+        })
+        .collect();
+    b.add(
+        Res::new(
+            "user",
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "2023-01-31",
+            lit("user"),
+        )
+        .group(user_rg)
+        .set("location", json(j!("westeurope")))
+        .set(
+            "tags",
+            sblc::graph::Node::Object(
+                identities
+                    .iter()
+                    .map(|&i| (format!("t{}", i.0), refn(id(i))))
+                    .collect(),
+            ),
+        ),
+    );
+    let (graph, _) = b.finish();
+    assert!(emit_arm(&graph, &meta()).is_ok());
+    let problems = emit_bicep(&graph, &meta()).expect_err("the module has too many parameters");
+    let codes: Vec<Code> = problems.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::TooManyParameters]);
+    assert!(problems[0]
+        .message
+        .starts_with("modules/userRg.bicep would declare 257 parameters"));
+}
