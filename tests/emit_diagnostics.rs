@@ -248,10 +248,22 @@ fn bicep_modules_are_limited_too() {
     );
     let (graph, _) = b.finish();
     assert!(emit_arm(&graph, &meta()).is_ok());
-    let problems = emit_bicep(&graph, &meta()).expect_err("the module has too many parameters");
-    let codes: Vec<Code> = problems.iter().map(|d| d.code).collect();
-    assert_eq!(codes, [Code::TooManyParameters]);
-    assert!(problems[0]
-        .message
-        .starts_with("modules/userRg.bicep would declare 257 parameters"));
+    let problems = emit_bicep(&graph, &meta()).expect_err("the modules are too large");
+    let messages: Vec<(Code, &str)> = problems
+        .iter()
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                Code::TooManyOutputs,
+                "modules/identitiesRg.bicep would declare 257 outputs; ARM accepts at most 64"
+            ),
+            (
+                Code::TooManyParameters,
+                "modules/userRg.bicep would declare 257 parameters; ARM accepts at most 256"
+            ),
+        ]
+    );
 }
