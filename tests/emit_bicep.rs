@@ -93,6 +93,10 @@ fn subscription_scope_gets_one_module_per_unit() {
     assert!(files[3].contents.contains(
         "resource spokeVnet 'Microsoft.Network/virtualNetworks@2024-05-01' existing = {"
     ));
+    // A module output keeps the type of the main output it feeds.
+    assert!(files[2]
+        .contents
+        .contains("output spokeVnetAddressSpace object = spokeVnet.properties.addressSpace\n"));
     insta::with_settings!({ snapshot_path => "../snapshots/emit", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("hub_and_spoke.main.bicep", files[0].contents);
     });

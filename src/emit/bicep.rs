@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::graph::{Graph, Parameter, ParameterType, ResourceIndex};
+use crate::graph::{Graph, Node, Parameter, ParameterType, ResourceIndex};
 
 use super::bicep_expr::{quote, BicepWriter};
 use super::units::dependencies;
@@ -142,12 +142,13 @@ pub fn outputs(writer: &mut BicepWriter, graph: &Graph) -> String {
         .outputs
         .iter()
         .map(|output| {
-            format!(
-                "output {} {} = {}\n",
-                output.name,
-                output.kind,
-                writer.node(&output.value, 0)
-            )
+            let whole_value = matches!(&output.value, Node::Str(t) if t.0.len() == 1);
+            writer
+                .outside
+                .expect_type(if whole_value { output.kind } else { "string" });
+            let value = writer.node(&output.value, 0);
+            writer.outside.expect_type("string");
+            format!("output {} {} = {value}\n", output.name, output.kind)
         })
         .collect()
 }

@@ -20,6 +20,10 @@ pub trait Outside {
     /// The Bicep expression for `reference` (already normalised, see [`normalise`]); symbols it
     /// names go into `used_symbols`.
     fn value(&mut self, reference: &Reference, used_symbols: &mut BTreeSet<String>) -> String;
+
+    /// The Bicep type the next values will be used as (`string` unless told otherwise): the
+    /// type of a `main.bicep` output that is exactly one module value.
+    fn expect_type(&mut self, _kind: &'static str) {}
 }
 
 /// Resource-group target: every resource is declared in `main.bicep`.

@@ -210,6 +210,7 @@ fn subscription_files(graph: &Graph, meta: &Metadata) -> Vec<BicepFile> {
         module_symbols: &module_symbols,
         names: &mut names,
         exports: vec![IndexMap::new(); units.list.len()],
+        expected_type: "string",
     };
     let mut writer = BicepWriter::new(graph, top_level.clone(), &mut outside);
     let parameters: Vec<String> = graph
@@ -333,7 +334,7 @@ fn module_file(
     units: &Units,
     unit: usize,
     body: ModuleBody,
-    exports: &IndexMap<Reference, String>,
+    exports: &IndexMap<Reference, (String, &'static str)>,
 ) -> BicepFile {
     let entry = &units.list[unit];
     let mut outside = NothingOutside;
@@ -352,8 +353,8 @@ fn module_file(
     }
     let outputs: String = exports
         .iter()
-        .map(|(reference, name)| {
-            format!("output {name} string = {}\n", writer.reference(reference))
+        .map(|(reference, (name, kind))| {
+            format!("output {name} {kind} = {}\n", writer.reference(reference))
         })
         .collect();
     let group = &graph.resource(entry.group).symbol;

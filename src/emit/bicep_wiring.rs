@@ -97,8 +97,10 @@ pub struct ModuleOutputs<'a> {
     pub units: &'a Units,
     pub module_symbols: &'a [String],
     pub names: &'a mut ValueNames,
-    /// Per unit: what it must output.
-    pub exports: Vec<IndexMap<Reference, String>>,
+    /// Per unit: what it must output, under which name and Bicep type.
+    pub exports: Vec<IndexMap<Reference, (String, &'static str)>>,
+    /// The type the values being written are used as.
+    pub expected_type: &'static str,
 }
 
 fn owner(reference: &Reference) -> Option<ResourceIndex> {
@@ -114,10 +116,22 @@ impl Outside for ModuleOutputs<'_> {
             return "''".to_string();
         };
         let name = self.names.name(self.graph, reference);
-        self.exports[unit].insert(reference.clone(), name.clone());
+        let kind = self.expected_type;
+        self.exports[unit]
+            .entry(reference.clone())
+            .and_modify(|export| {
+                if export.1 == "string" {
+                    export.1 = kind;
+                }
+            })
+            .or_insert((name.clone(), kind));
         let module = &self.module_symbols[unit];
         used_symbols.insert(module.clone());
         format!("{module}.outputs.{name}")
+    }
+
+    fn expect_type(&mut self, kind: &'static str) {
+        self.expected_type = kind;
     }
 }
 

@@ -22,6 +22,7 @@ mod bicep_wiring;
 mod check;
 mod limits;
 mod parameters;
+mod symbols;
 mod units;
 
 use std::path::PathBuf;
@@ -52,6 +53,7 @@ pub struct OutputFile {
 /// ARM JSON: `main.json` and `main.parameters.json`.
 pub fn emit_arm(graph: &Graph, meta: &Metadata) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     check::check_graph(graph)?;
+    let graph = &*symbols::distinct_symbols(graph);
     let template = match graph.target {
         crate::graph::TargetScope::ResourceGroup => arm::resource_group_template(graph, meta),
         crate::graph::TargetScope::Subscription => arm_nested::subscription_template(graph, meta),
@@ -73,6 +75,7 @@ pub fn emit_arm(graph: &Graph, meta: &Metadata) -> Result<Vec<OutputFile>, Vec<D
 /// Bicep: `main.bicep`, plus `modules/<unit>.bicep` at subscription scope.
 pub fn emit_bicep(graph: &Graph, meta: &Metadata) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     check::check_graph(graph)?;
+    let graph = &*symbols::distinct_symbols(graph);
     let files = bicep_modules::bicep_files(graph, meta);
     limits::check_bicep_modules(graph, &files)?;
     Ok(files

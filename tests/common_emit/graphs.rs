@@ -574,6 +574,11 @@ pub fn hub_and_spoke() -> Case {
     b.output("spokeVnetId", "string", refn(id(spoke_vnet)));
     b.output("spokeGroupName", "string", refn(Reference::Name(spoke_rg)));
     b.output(
+        "spokeAddressSpace",
+        "object",
+        refn(prop(spoke_vnet, "properties.addressSpace")),
+    );
+    b.output(
         "spokePrincipalId",
         "string",
         refn(prop(identity, "properties.principalId")),
