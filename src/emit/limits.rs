@@ -20,11 +20,7 @@ pub const MAX_RESOURCES: usize = 800;
 pub const MAX_PARAMETERS: usize = 256;
 pub const MAX_OUTPUTS: usize = 64;
 
-pub fn check_arm(
-    graph: &Graph,
-    template: &Value,
-    _pretty_len: usize,
-) -> Result<(), Vec<Diagnostic>> {
+pub fn check_arm(graph: &Graph, template: &Value) -> Result<(), Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let anchor = anchor(graph);
     let size = serde_json::to_string(template).map_or(0, |s| s.len());

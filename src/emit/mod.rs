@@ -42,13 +42,9 @@ pub struct Metadata {
     pub allows: Vec<(String, Allow)>,
 }
 
-/// One file to write, relative to the output folder.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutputFile {
-    /// `main.json`, `main.parameters.json`, `main.bicep` or `modules/<unit>.bicep`.
-    pub path: PathBuf,
-    pub contents: String,
-}
+/// One file to write, relative to the output folder (`main.json`, `main.parameters.json`,
+/// `main.bicep`, `modules/<unit>.bicep`): the type [`crate::output::write_all`] writes.
+pub use crate::output::OutputFile;
 
 /// ARM JSON: `main.json` and `main.parameters.json`.
 pub fn emit_arm(graph: &Graph, meta: &Metadata) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
@@ -58,8 +54,8 @@ pub fn emit_arm(graph: &Graph, meta: &Metadata) -> Result<Vec<OutputFile>, Vec<D
         crate::graph::TargetScope::ResourceGroup => arm::resource_group_template(graph, meta),
         crate::graph::TargetScope::Subscription => arm_nested::subscription_template(graph, meta),
     };
+    limits::check_arm(graph, &template)?;
     let main = pretty_json(&template);
-    limits::check_arm(graph, &template, main.len())?;
     Ok(vec![
         OutputFile {
             path: PathBuf::from("main.json"),
