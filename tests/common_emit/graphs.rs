@@ -153,6 +153,15 @@ pub fn storage_with_private_endpoint() -> Case {
             tpl([part(prefix.clone()), text("pkgs")]),
         )
         .set("location", refn(location.clone()))
+        // Text that needs escaping in both languages.
+        .set(
+            "tags",
+            json(j!({
+                "note": "it's a C:\\path\nwith ${literal} and {braces}\t\u{1}",
+                "bracketed": "[not an expression]",
+                "odd-key": "ünïcødé ✓"
+            })),
+        )
         .set("sku", json(j!({ "name": "Standard_GRS" })))
         .set("kind", json(j!("StorageV2")))
         // User-assigned identities are keyed by the identity's id.
