@@ -546,6 +546,34 @@ pub fn hub_and_spoke() -> Case {
             ]),
         ),
     );
+    // An extension resource on a resource group itself: deployed inside that group.
+    let contributor =
+        "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c";
+    b.add(
+        Res::new(
+            "spokeOwnsGroup",
+            "Microsoft.Authorization/roleAssignments",
+            "2022-04-01",
+            tpl([part(guid([
+                tpl([part(id(spoke_rg))]),
+                tpl([part(id(identity))]),
+                lit(contributor),
+            ]))]),
+        )
+        .scope(spoke_rg)
+        .group(spoke_rg)
+        .set(
+            "properties",
+            obj([
+                ("roleDefinitionId", json(j!(contributor))),
+                (
+                    "principalId",
+                    refn(prop(identity, "properties.principalId")),
+                ),
+                ("principalType", json(j!("ServicePrincipal"))),
+            ]),
+        ),
+    );
     let vault = b.add(
         Res::new(
             "vault",
