@@ -150,13 +150,15 @@ impl Instance {
             return module.clone();
         }
         let (path, body) = self.module_statement(symbol).expect("module");
-        let parameters: BTreeMap<String, Value> = match field(body, "params") {
+        // What this module's parameters name belongs to this module, not to whatever
+        // declaration first needed one of its outputs.
+        let parameters: BTreeMap<String, Value> = self.quietly(|| match field(body, "params") {
             Some(Expr::Object(fields)) => fields
                 .iter()
                 .map(|(k, v)| (self.eval(k).text(), self.eval(v).json()))
                 .collect(),
             _ => BTreeMap::new(),
-        };
+        });
         let group = match field(body, "scope") {
             Some(Expr::Ident(rg)) => self.quietly(|| self.info(rg).full_name),
             other => panic!("bicep: module scope {other:?}"),
