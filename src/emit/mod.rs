@@ -2,13 +2,14 @@
 //!
 //! Both emitters read the same graph and describe the same deployment:
 //! - [`emit_arm`] writes `main.json` (one template; at subscription scope the resource groups plus
-//!   one inner-scoped nested deployment per deployment unit, see [`units`]) and
-//!   `main.parameters.json` (non-secret defaults only, see [`parameters`]);
+//!   one inner-scoped nested deployment per deployment unit, see `units.rs`) and
+//!   `main.parameters.json` (non-secret defaults only, see `parameters.rs`);
 //! - [`emit_bicep`] writes `main.bicep`, and at subscription scope one `modules/<unit>.bicep` per
 //!   deployment unit, wired through module parameters and outputs.
 //!
-//! Emission either succeeds completely or returns every problem it found (references in resource
-//! names, ARM limits). Nothing here prints or touches the disk: the driver writes the files.
+//! Emission either succeeds completely or returns every problem it found (`check.rs`: runtime
+//! values in names, a child or extension resource outside its parent's or scope's resource group,
+//! empty guids; `limits.rs`: ARM's size and count limits, E0530-E0535). Nothing here prints or touches the disk: the driver writes the files.
 //! Output is byte-for-byte deterministic: maps keep the graph's order, JSON is pretty-printed with
 //! two spaces and ends with a newline, and no timestamp or path of the machine appears.
 
