@@ -165,6 +165,12 @@ catalogue! {
     RuntimeValueInName = "E0510", Error, None, "a resource name depends on a deployment-time value";
 
     // (emission)
+    ParentInOtherGroup = "E0530", Error, None, "a child or extension resource is in another resource group than its parent or scope";
+    EmptyGuid = "E0531", Error, None, "a guid of no arguments";
+    TemplateTooLarge = "E0532", Error, None, "the ARM template would exceed 4 MB";
+    TooManyResources = "E0533", Error, None, "the ARM template would declare more than 800 resources";
+    TooManyParameters = "E0534", Error, None, "a template would declare more than 256 parameters";
+    TooManyOutputs = "E0535", Error, None, "a template would declare more than 64 outputs";
     // start-task scripts (E0550-E0559)
     PackageFileUnreadable = "E0550", Error, None, "a package's local zip cannot be read";
     InvalidPackageSha256 = "E0551", Error, None, "a package's SHA-256 is not 64 lowercase hex digits";
