@@ -51,8 +51,11 @@
 //! reports packages whose name, version, URL or hash the scripts could not use; the compiler calls
 //! it before generating, and the generators still quote everything they are given.
 
+mod attach;
 pub mod bash;
 pub mod powershell;
+
+pub use attach::attach;
 
 use std::fs::File;
 use std::io::{self, Read};
