@@ -402,3 +402,38 @@ fn json_text_is_what_serde_json_prints() {
     );
     assert_eq!(eval_common::eval_json_text("[ ]", true), "[]");
 }
+
+#[test]
+fn very_deep_values_are_built_compared_and_dropped_without_overflow() {
+    assert_eq!(
+        eval_json("let deep = foldl (acc: x: [ acc ]) [ ] (range 0 300000); in length deep"),
+        json!(1)
+    );
+    assert_eq!(
+        eval_json(
+            "let deep = foldl (acc: x: { inner = acc; }) { } (range 0 300000); in isAttrs deep"
+        ),
+        json!(true)
+    );
+    assert_eq!(
+        eval_json(
+            "let chain = foldl (f: x: (y: f y)) (y: y) (range 0 300000); in isFunction chain"
+        ),
+        json!(true)
+    );
+    let d = eval_error("let deep = foldl (acc: x: [ acc ]) [ ] (range 0 300000); in deep == deep");
+    assert_eq!(d.code, Code::RecursionTooDeep);
+    let d = eval_error("let deep = foldl (acc: x: [ acc ]) [ ] (range 0 300000); in deep");
+    assert_eq!(
+        d.code,
+        Code::RecursionTooDeep,
+        "JSON of a value nested too deeply"
+    );
+}
+
+#[test]
+fn a_value_containing_a_function_is_not_equal_to_itself() {
+    assert_eq!(eval_json("let l = [ (x: x) ]; in l == l"), json!(false));
+    assert_eq!(eval_json("let r = { f = x: x; }; in r == r"), json!(false));
+    assert_eq!(eval_json("let r = { a = [ 1 ]; }; in r == r"), json!(true));
+}

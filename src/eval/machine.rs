@@ -75,7 +75,7 @@ impl Machine {
             Step::Value(value) => Ok(value),
             Step::Work(State::Forcing(span)) => Err(black_hole(span)),
             Step::Work(work) => {
-                let result = self.nested(work.span(), |m| m.run(&work));
+                let result = self.descend(work.span(), |m| m.run(&work));
                 match &result {
                     Ok(value) => thunk.finish(State::Done(value.clone())),
                     Err(_) => thunk.finish(work),
@@ -85,18 +85,31 @@ impl Machine {
         }
     }
 
-    /// Runs `f` one level deeper, failing at [`MAX_DEPTH`].
-    fn nested<T>(
-        &mut self,
-        span: Span,
-        f: impl FnOnce(&mut Machine) -> Fallible<T>,
-    ) -> Fallible<T> {
+    /// Goes one level deeper, failing at [`MAX_DEPTH`] (or when the stack budget is spent).
+    /// Every `enter` that succeeds must be matched by a [`Machine::leave`]. Code outside the
+    /// machine that recurses into values (deep equality, JSON, `toString`) uses this too: their
+    /// parts may all be forced already and so never pass through [`Machine::force`]'s count.
+    pub fn enter(&mut self, span: Span) -> Fallible<()> {
         if self.depth >= MAX_DEPTH || self.stack_used() > STACK_BUDGET {
             return Err(too_deep(span, self.depth));
         }
         self.depth += 1;
+        Ok(())
+    }
+
+    pub fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Runs `f` one level deeper (see [`Machine::enter`]).
+    pub fn descend<T>(
+        &mut self,
+        span: Span,
+        f: impl FnOnce(&mut Machine) -> Fallible<T>,
+    ) -> Fallible<T> {
+        self.enter(span)?;
         let result = f(self);
-        self.depth -= 1;
+        self.leave();
         result
     }
 
@@ -491,7 +504,7 @@ impl Machine {
         arg: Arg,
         call_span: Span,
     ) -> Fallible<Value> {
-        self.nested(call_span, |m| {
+        self.descend(call_span, |m| {
             let env = match &lambda.param {
                 ParamIr::Name { annotation } => {
                     let thunk = match annotation {
@@ -734,7 +747,10 @@ fn too_deep(span: Span, depth: u32) -> Box<EvalError> {
             span,
             "the limit was reached here",
         )
-        .with_help("a recursive function probably never reaches its base case"),
+        .with_help(
+            "a recursive function probably never reaches its base case \
+             (or a value is nested that deeply)",
+        ),
     )
 }
 

@@ -364,6 +364,72 @@ impl State {
     }
 }
 
+/// Dropping a value nested a million levels deep (a list built by folding, a chain of closures)
+/// must not overflow the stack by dropping recursively. Values nest only through thunks (items,
+/// fields, captured variables, given arguments), so a thunk that is the last owner of a list,
+/// record or function takes it out and drops the nested ones one by one from a worklist; each is
+/// emptied of its own nested parts before it is dropped, so no drop recurses more than a level.
+impl Drop for Thunk {
+    fn drop(&mut self) {
+        let Some(mut current) = self.take_nested() else {
+            return;
+        };
+        let mut pending: Vec<Value> = Vec::new();
+        loop {
+            match &mut current {
+                Value::List(items) => {
+                    if let Some(items) = Rc::get_mut(items) {
+                        pending.extend(items.iter_mut().filter_map(Thunk::take_nested));
+                    }
+                }
+                Value::Record(record) => {
+                    if let Some(record) = Rc::get_mut(record) {
+                        pending.extend(record.fields.values_mut().filter_map(Thunk::take_nested));
+                    }
+                }
+                Value::Function(function) => match Rc::get_mut(function) {
+                    Some(Function::Lambda { env, .. }) => {
+                        if let Some(env) = Rc::get_mut(env) {
+                            pending.extend(env.slots.iter_mut().filter_map(Thunk::take_nested));
+                        }
+                    }
+                    Some(Function::Builtin { args, .. }) => pending.extend(
+                        args.iter_mut()
+                            .filter_map(|arg| Thunk::take_nested(&mut arg.thunk)),
+                    ),
+                    None => {}
+                },
+                _ => {}
+            }
+            drop(current);
+            match pending.pop() {
+                Some(next) => current = next,
+                None => break,
+            }
+        }
+    }
+}
+
+impl Thunk {
+    /// The list, record or function this thunk alone owns, taken out (`null` is left behind).
+    fn take_nested(&mut self) -> Option<Value> {
+        let slot = match &mut self.0 {
+            Repr::Ready(value) => value,
+            Repr::Lazy(cell) => match Rc::get_mut(cell)?.get_mut() {
+                State::Done(value) => value,
+                _ => return None,
+            },
+        };
+        let alone = match slot {
+            Value::List(items) => Rc::strong_count(items) == 1,
+            Value::Record(record) => Rc::strong_count(record) == 1,
+            Value::Function(function) => Rc::strong_count(function) == 1,
+            _ => false,
+        };
+        alone.then(|| std::mem::replace(slot, Value::Null))
+    }
+}
+
 /// What [`Thunk::start`] found.
 pub(crate) enum Step {
     Value(Value),
