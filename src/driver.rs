@@ -25,25 +25,23 @@ impl<T> Outcome<T> {
     }
 }
 
-/// Parses, loads imports and type-checks; no evaluation.
-pub fn check_types(path: &Path) -> std::io::Result<Outcome<()>> {
-    let (program, mut diagnostics) = load::load_file(path)?;
-    diagnostics.extend(types::check(&program).diagnostics);
-    let value = (!diagnostics.iter().any(Diagnostic::is_error)).then_some(());
-    Ok(Outcome {
-        program,
-        diagnostics,
-        value,
-    })
+/// The whole front end on a file: parse, load, check, then evaluate to JSON if no error was found.
+pub fn evaluate_json(path: &Path) -> std::io::Result<Outcome<serde_json::Value>> {
+    let (program, diagnostics) = load::load_file(path)?;
+    Ok(check_and_evaluate(program, diagnostics))
 }
 
-/// The whole front end: parse, load, check, then evaluate to JSON if no error was found.
-pub fn evaluate_json(path: &Path) -> std::io::Result<Outcome<serde_json::Value>> {
-    let Outcome {
-        program,
-        mut diagnostics,
-        ..
-    } = check_types(path)?;
+/// The whole front end on text, as if it were the file `name` in `dir` (tests, fuzzing).
+pub fn evaluate_text(name: &str, text: &str, dir: &Path) -> Outcome<serde_json::Value> {
+    let (program, diagnostics) = load::load_text(name, text, dir);
+    check_and_evaluate(program, diagnostics)
+}
+
+fn check_and_evaluate(
+    program: Program,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Outcome<serde_json::Value> {
+    diagnostics.extend(types::check(&program).diagnostics);
     let mut value = None;
     if !diagnostics.iter().any(Diagnostic::is_error) {
         match eval::evaluate_to_json(&program) {
@@ -51,11 +49,11 @@ pub fn evaluate_json(path: &Path) -> std::io::Result<Outcome<serde_json::Value>>
             Err(errors) => diagnostics.extend(errors),
         }
     }
-    Ok(Outcome {
+    Outcome {
         program,
         diagnostics,
         value,
-    })
+    }
 }
 
 /// Runs `f` on a thread with a stack large enough for the deepest input the parser accepts and

@@ -10,11 +10,13 @@
 //! [`diagnostic`] holds the one catalogue of codes and renders every diagnostic; [`driver`] runs
 //! the phases in order for the command line.
 
+pub mod declared;
 pub mod diagnostic;
 pub mod driver;
 pub mod eval;
 pub mod graph;
 pub mod load;
+pub mod output;
 pub mod reference;
 pub mod source;
 pub mod syntax;

@@ -24,6 +24,8 @@ pub enum Token {
     Parameter { name: String },
     /// ARM `guid(...)` of the arguments, which may hold tokens themselves.
     Guid { args: Vec<String> },
+    /// A fact of the deployment's context: `tenantId` or `subscriptionId`.
+    Context { name: String },
 }
 
 impl Token {
@@ -32,6 +34,7 @@ impl Token {
         match self {
             Token::Resource { index, path } => format!("{START}r:{index}:{}{END}", path.join(".")),
             Token::Parameter { name } => format!("{START}p:{name}{END}"),
+            Token::Context { name } => format!("{START}c:{name}{END}"),
             // Arguments are hex-encoded so that the tokens they hold do not nest delimiters.
             Token::Guid { args } => {
                 let hex: Vec<String> = args.iter().map(|a| to_hex(a)).collect();

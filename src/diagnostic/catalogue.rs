@@ -114,6 +114,20 @@ catalogue! {
 
     // --- E03xx: types --------------------------------------------------------------------------
     // (types)
+    TypeMismatch = "E0301", Error, None, "a value does not have the expected type";
+    UnknownVariable = "E0302", Error, None, "unknown variable";
+    UnknownField = "E0303", Error, None, "a record has a field its type does not declare";
+    MissingField = "E0304", Error, None, "a record lacks a required field";
+    NoSuchField = "E0305", Error, None, "selecting a field the record does not have";
+    ValueNotAllowed = "E0306", Error, None, "a string is not one of the allowed values";
+    UnknownType = "E0307", Error, None, "unknown type name";
+    RecursiveTypeAlias = "E0308", Error, None, "a type alias refers to itself";
+    NotAFunction = "E0309", Error, None, "calling a value that is not a function";
+    TooManyArguments = "E0310", Error, None, "a function is given too many arguments";
+    ConditionNotBool = "E0311", Error, None, "the condition of `if` or `assert` is not a Bool";
+    BranchMismatch = "E0312", Error, None, "the branches of `if` have different types";
+    OperatorMismatch = "E0313", Error, None, "an operator is applied to operands of the wrong types";
+    NotStringable = "E0314", Error, None, "a value that cannot be interpolated into a string";
 
     // --- E04xx: evaluation ---------------------------------------------------------------------
     // (evaluation)
@@ -139,6 +153,16 @@ catalogue! {
 
     // --- E05xx: resource graph (E0501-E0529) and emission (E0530-E0559) -------------------------
     // (resource graph)
+    InvalidResource = "E0501", Error, None, "a resource declaration is incomplete or malformed";
+    DuplicateResource = "E0502", Error, None, "the same resource is declared twice";
+    DependencyCycle = "E0503", Error, None, "resources refer to each other in a cycle";
+    MissingResourceGroup = "E0504", Error, None, "a resource at subscription scope has no resource group";
+    MisplacedResourceGroup = "E0505", Error, None, "a resource group declared in a resource-group deployment";
+    SecureParameterDefault = "E0506", Error, None, "a secure parameter has a default value";
+    SecretInOutput = "E0507", Error, None, "a deployment output reveals a secure parameter";
+    InvalidDeployment = "E0508", Error, None, "the program's value is not a valid deployment";
+    InvalidParameter = "E0509", Error, None, "a deployment parameter is malformed or undeclared";
+    RuntimeValueInName = "E0510", Error, None, "a resource name depends on a deployment-time value";
 
     // (emission)
 }

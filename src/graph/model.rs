@@ -97,7 +97,51 @@ pub enum Node {
     Int(i64),
     Str(Template),
     List(Vec<Node>),
+    /// Keys are text, but may hold reference tokens (e.g. `userAssignedIdentities` is keyed by
+    /// identity ids): read them with [`super::key_template`], never as plain text.
     Object(IndexMap<String, Node>),
+}
+
+impl Node {
+    /// The field `key` of an object.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Object(fields) => fields.get(key),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of object fields.
+    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    pub fn as_template(&self) -> Option<&Template> {
+        match self {
+            Node::Str(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The text of a string without references.
+    pub fn as_literal(&self) -> Option<String> {
+        self.as_template().and_then(Template::as_literal)
+    }
+
+    pub fn as_list(&self) -> &[Node] {
+        match self {
+            Node::List(items) => items,
+            _ => &[],
+        }
+    }
+}
+
+impl Resource {
+    /// A body field by path from the top level, e.g. `["properties", "publicNetworkAccess"]`.
+    pub fn field(&self, path: &[&str]) -> Option<&Node> {
+        let (first, rest) = path.split_first()?;
+        self.body.get(*first)?.at(rest)
+    }
 }
 
 /// A string made of literal text and references, e.g. `"${vnet.id}/subnets/pool"`.
@@ -153,6 +197,17 @@ pub enum Reference {
     /// ARM's `guid(...)` of the arguments, computed at deployment: deterministic names for role
     /// assignments that stay unique across subscriptions.
     Guid(Vec<Template>),
+    /// A fact of the deployment's context.
+    Context(ContextValue),
+}
+
+/// Facts of the deployment's context, known when it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ContextValue {
+    /// ARM `subscription().tenantId`.
+    TenantId,
+    /// ARM `subscription().subscriptionId`.
+    SubscriptionId,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

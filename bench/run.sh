@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmarks, reported as figures and as ratios against a baseline measured in the same run.
+# Not a test: nothing here passes or fails on time. Needs hyperfine and nix-bin (installed here
+# when missing) and a release build.
+#
+#   bench/run.sh            all benchmarks
+#   bench/run.sh language   only the language benchmarks (issue: language core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+command -v nix-instantiate >/dev/null || missing+=(nix-bin)
+command -v /usr/bin/time >/dev/null || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+cargo build --release --quiet
+sblc=$PWD/target/release/sblc
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 bench/gen.py "$work"
+
+mean_ms() { # command... -> mean wall time in ms over hyperfine runs
+  hyperfine -N --warmup 5 --min-runs 30 --export-json "$work/h.json" "$@" >/dev/null 2>&1
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]*1000:.2f} {r[\"stddev\"]*1000:.2f}")' "$work/h.json"
+}
+peak_kb() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
+
+if [ "$what" = all ] || [ "$what" = language ]; then
+  echo "== language"
+  read -r baseline _ < <(mean_ms "$sblc --version")
+  read -r check sd < <(mean_ms "$sblc check $work/bindings.sbl")
+  echo "(a) parse+check+eval of 10,000 bindings: ${check} ms ± ${sd} (process start baseline ${baseline} ms; target < 50 ms)"
+  read -r ours ours_sd < <(mean_ms "$sblc eval --json $work/records.sbl")
+  read -r nix nix_sd < <(mean_ms "nix-instantiate --eval --strict --json $work/records.nix")
+  ours_mem=$(peak_kb "$sblc" eval --json "$work/records.sbl")
+  nix_mem=$(peak_kb nix-instantiate --eval --strict --json "$work/records.nix")
+  python3 - "$ours" "$ours_sd" "$nix" "$nix_sd" "$ours_mem" "$nix_mem" <<'PY'
+import sys
+ours, ours_sd, nix, nix_sd, ours_mem, nix_mem = map(float, sys.argv[1:])
+print(f"(b) 1,000 records -> 6,000 nested records as JSON: sblc {ours:.2f} ms ± {ours_sd:.2f}, "
+      f"nix-instantiate {nix:.2f} ms ± {nix_sd:.2f}: sblc is {nix / ours:.1f}x faster (target >= 2x)")
+print(f"    peak memory: sblc {ours_mem / 1024:.1f} MiB, nix {nix_mem / 1024:.1f} MiB "
+      f"(ratio {ours_mem / nix_mem:.2f}; target <= 1)")
+PY
+  # The two programs must agree, or the comparison means nothing.
+  if ! diff <("$sblc" eval --json "$work/records.sbl" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))') \
+            <(nix-instantiate --eval --strict --json "$work/records.nix" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))') >/dev/null; then
+    echo "    WARNING: sblc and nix produced different values"
+  fi
+fi
