@@ -13,6 +13,7 @@
 pub mod declared;
 pub mod diagnostic;
 pub mod driver;
+pub mod emit;
 pub mod eval;
 pub mod graph;
 pub mod load;

@@ -22,7 +22,10 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("azure", include_str!("../stdlib/azure.sbl")),
     ("batch", include_str!("../stdlib/batch.sbl")),
     ("hub", include_str!("../stdlib/hub.sbl")),
-    ("secure-storage", include_str!("../stdlib/secure-storage.sbl")),
+    (
+        "secure-storage",
+        include_str!("../stdlib/secure-storage.sbl"),
+    ),
     ("spoke", include_str!("../stdlib/spoke.sbl")),
 ];
 

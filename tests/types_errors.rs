@@ -105,10 +105,10 @@ fn e0305_no_such_field() {
     let text = "let\n  network = { addressSpace = \"10.0.0.0/16\"; subnets = [ ]; };\nin network.adressSpace\n";
     single_error(
         text,
-        Code::NoSuchField,
+        Code::SelectedFieldMissing,
         &["no field `adressSpace`", "did you mean `addressSpace`?"],
     );
-    snapshot("E0305", text, &[Code::NoSuchField]);
+    snapshot("E0305", text, &[Code::SelectedFieldMissing]);
 }
 
 #[test]
@@ -329,7 +329,11 @@ fn every_explanation_example_triggers_its_code() {
 #[test]
 fn misspelt_fields_of_resources_are_reported() {
     let text = "let\n  vnet = resource { type = \"t\"; apiVersion = \"v\"; name = \"hub\"; location = \"westeurope\"; };\nin vnet.locaton\n";
-    single_error(text, Code::NoSuchField, &["did you mean `location`?"]);
+    single_error(
+        text,
+        Code::SelectedFieldMissing,
+        &["did you mean `location`?"],
+    );
     single_error(
         "resource { type = \"t\"; apiVersion = \"v\"; name = 3; }",
         Code::TypeMismatch,
@@ -384,10 +388,10 @@ fn diagnostics_come_in_source_order() {
 #[test]
 fn lambda_arguments_see_the_types_of_the_other_arguments() {
     let text = "let\n  subnets = map (i: { name = \"s${toString i}\"; }) (range 0 3);\nin map (s: s.nmae) subnets\n";
-    single_error(text, Code::NoSuchField, &["did you mean `name`?"]);
+    single_error(text, Code::SelectedFieldMissing, &["did you mean `name`?"]);
     single_error(
         "filter (p: p.enabeld) [ { enabled = true; } ]",
-        Code::NoSuchField,
+        Code::SelectedFieldMissing,
         &["did you mean `enabled`?"],
     );
 }

@@ -118,7 +118,7 @@ catalogue! {
     UnknownVariable = "E0302", Error, None, "unknown variable";
     UnknownField = "E0303", Error, None, "a record has a field its type does not declare";
     MissingField = "E0304", Error, None, "a record lacks a required field";
-    NoSuchField = "E0305", Error, None, "selecting a field the record does not have";
+    SelectedFieldMissing = "E0305", Error, None, "selecting a field the record does not have";
     ValueNotAllowed = "E0306", Error, None, "a string is not one of the allowed values";
     UnknownType = "E0307", Error, None, "unknown type name";
     RecursiveTypeAlias = "E0308", Error, None, "a type alias refers to itself";
@@ -165,6 +165,14 @@ catalogue! {
     RuntimeValueInName = "E0510", Error, None, "a resource name depends on a deployment-time value";
 
     // (emission)
+    // start-task scripts (E0550-E0559)
+    PackageFileUnreadable = "E0550", Error, None, "a package's local zip cannot be read";
+    InvalidPackageSha256 = "E0551", Error, None, "a package's SHA-256 is not 64 lowercase hex digits";
+    InvalidPackageName = "E0552", Error, None, "a package name or version cannot name a folder on the node";
+    InvalidPackageUrl = "E0553", Error, None, "a package's blob URL is not a plain https Azure blob URL";
+    DuplicatePackage = "E0554", Error, None, "two packages of a pool would share a folder or variable";
+    StartTaskWithoutIdentity = "E0555", Error, None, "a pool with packages has no identity to download them with";
+    InvalidStartTaskPool = "E0556", Error, None, "a pool name cannot name its start-task script folder";
 }
 
 #[cfg(test)]

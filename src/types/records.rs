@@ -345,7 +345,7 @@ impl<'p> Checker<'p> {
     fn report_no_such_field(&mut self, key: &Key, record: &RecordType) {
         let shown = self.show(&Type::Record(Rc::new(record.clone())));
         let mut d = Diagnostic::new(
-            Code::NoSuchField,
+            Code::SelectedFieldMissing,
             format!("the record has no field `{}`", field_name(&key.name)),
             key.span,
             "no such field",
