@@ -123,7 +123,7 @@ pub fn binary(
                 "two records",
             )),
         },
-        BinOp::And | BinOp::Or => fail(super::machine::internal(
+        BinOp::And | BinOp::Or => fail(super::error::internal(
             "`&&`/`||` reached the operator table",
             op_span,
         )),

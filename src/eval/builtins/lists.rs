@@ -3,8 +3,9 @@
 
 use super::{arg, boolean, function, int, invalid, list, Arg};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::error::traced;
 use crate::eval::error::{fail, Fallible};
-use crate::eval::machine::{traced, Machine};
+use crate::eval::machine::Machine;
 use crate::eval::ops::equal;
 use crate::eval::value::{Application, State, Thunk, Value};
 use crate::source::Span;
