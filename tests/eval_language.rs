@@ -191,10 +191,10 @@ fn inherit_in_records() {
 }
 
 #[test]
-fn inherit_from_evaluates_the_source_once() {
+fn inherit_sources_in_a_let_see_the_let() {
     assert_eq!(
-        eval_json("let calls = { a = 1; b = 2; }; in { inherit (calls) a b; }"),
-        json!({"a": 1, "b": 2})
+        eval_json("let r = { a = 1; b = 2; }; inherit (r) a b; c = a + b; in { inherit c; n = rec { inherit (r) a; z = a * 10; }; }"),
+        json!({"c": 3, "n": {"a": 1, "z": 10}})
     );
 }
 
