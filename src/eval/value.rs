@@ -12,9 +12,12 @@
 //! links and indexes a slice; names are never hashed at run time.
 //!
 //! Every compound value is behind an `Rc`, so cloning a [`Value`] is cheap and never deep: `//`
-//! copies only the top-level map of field thunks, `++` only the item pointers. Recursive frames
-//! (a `let` whose bindings see each other) are reference cycles until their thunks are forced;
-//! they are freed when the compiler exits, as in Nix.
+//! copies only the top-level map of field thunks, `++` only the item pointers. A recursive frame
+//! (a `let` whose bindings see each other) and its thunks refer to each other; the cycle breaks
+//! as the thunks are forced (a done thunk drops its code and environment). A frame whose thunks
+//! are never all forced, or that a closure keeps, stays allocated until the compiler exits: the
+//! price of reference counting without a cycle collector, the same trade Nix makes by rarely
+//! running its garbage collector during an evaluation.
 //!
 //! The enum [`Value`] is meant to grow: the resource graph adds its own variants.
 
