@@ -161,7 +161,8 @@ impl Loader {
                     ));
                     return None;
                 };
-                let joined = base.join(&**path);
+                // `./a/../b` stays as written on disk; only the leading `./` is dropped.
+                let joined = base.join(path.trim_start_matches("./"));
                 let canonical = match std::fs::canonicalize(&joined) {
                     Ok(p) => p,
                     Err(_) => {

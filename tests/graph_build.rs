@@ -241,3 +241,37 @@ fn references_in_record_keys_are_dependencies() {
     let graph = build(&declared, &sources()).expect("graph");
     assert_eq!(graph.resources[1].depends_on, vec![ResourceIndex(0)]);
 }
+
+#[test]
+fn malformed_parameters_are_reported() {
+    let spec = |v: Value| DeclaredParameter {
+        spec: v.as_object().cloned().unwrap_or_default(),
+        trace: vec![Span::default()],
+    };
+    let declared = Declared {
+        value: json!({}),
+        resources: vec![],
+        parameters: vec![spec(json!({ "name": "size", "type": "float" }))],
+    };
+    assert_eq!(
+        build(&declared, &sources())
+            .expect_err("type")
+            .pop()
+            .map(|d| d.code),
+        Some(Code::InvalidParameter)
+    );
+    let declared = Declared {
+        value: json!({}),
+        resources: vec![],
+        parameters: vec![
+            spec(json!({ "name": "size", "type": "int" })),
+            spec(json!({ "name": "size", "type": "string" })),
+        ],
+    };
+    let errors = build(&declared, &sources()).expect_err("twice");
+    assert!(
+        errors[0].message.contains("declared twice"),
+        "{}",
+        errors[0].message
+    );
+}

@@ -22,11 +22,20 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
+        let mut handler = GraphicalReportHandler::new_themed(theme.clone())
+            .with_width(100)
+            .with_links(false);
+        // Notes go under the report, each on its own line.
+        if !diagnostic.notes.is_empty() {
+            let notes: Vec<String> = diagnostic
+                .notes
+                .iter()
+                .map(|n| format!("note: {n}"))
+                .collect();
+            handler = handler.with_footer(notes.join("\n"));
+        }
         let report = Report::new(diagnostic, sources);
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &report);
@@ -89,10 +98,10 @@ fn span_json(span: Span, sources: &SourceMap) -> Value {
 
 /// A diagnostic seen through miette's trait, for one file.
 struct Report {
-    code: &'static str,
+    code: Option<&'static str>,
     message: String,
     severity: miette::Severity,
-    source: NamedSource<String>,
+    source: Option<NamedSource<String>>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<Report>,
@@ -107,36 +116,29 @@ impl Report {
             .partition(|l| l.span.file == file);
         let mut labels = vec![labeled(&diagnostic.primary, true)];
         labels.extend(here.into_iter().map(|l| labeled(l, false)));
-        let mut help = diagnostic.help.clone().unwrap_or_default();
-        for note in &diagnostic.notes {
-            if !help.is_empty() {
-                help.push('\n');
-            }
-            help.push_str("note: ");
-            help.push_str(note);
-        }
+        // Labels in other files are shown with their own file, as advice.
         let related = elsewhere
             .into_iter()
             .map(|label| Report {
-                code: diagnostic.code.as_str(),
+                code: Some(diagnostic.code.as_str()),
                 message: label.message.clone(),
                 severity: miette::Severity::Advice,
-                source: named_source(label.span, sources),
+                source: Some(named_source(label.span, sources)),
                 labels: vec![labeled(label, true)],
                 help: None,
                 related: Vec::new(),
             })
             .collect();
         Report {
-            code: diagnostic.code.as_str(),
+            code: Some(diagnostic.code.as_str()),
             message: diagnostic.message.clone(),
             severity: match diagnostic.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
-            source: named_source(diagnostic.primary.span, sources),
+            source: Some(named_source(diagnostic.primary.span, sources)),
             labels,
-            help: (!help.is_empty()).then_some(help),
+            help: diagnostic.help.clone(),
             related,
         }
     }
@@ -172,7 +174,7 @@ impl std::error::Error for Report {}
 
 impl miette::Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        self.code.map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -186,10 +188,13 @@ impl miette::Diagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            return None;
+        }
         Some(Box::new(self.labels.iter().cloned()))
     }
 
