@@ -12,6 +12,7 @@
 
 pub mod declared;
 pub mod diagnostic;
+pub mod doc;
 pub mod driver;
 pub mod emit;
 pub mod eval;

@@ -77,6 +77,16 @@ pub fn load_file(path: &Path) -> Result<(Program, Vec<Diagnostic>), std::io::Err
     ))
 }
 
+/// Loads a stdlib module as the entry of a program (for its reference documentation).
+pub fn load_stdlib(name: &str) -> Option<(Program, Vec<Diagnostic>)> {
+    let (_, text) = STDLIB.iter().find(|(n, _)| *n == name)?;
+    Some(load_with_entry(
+        Origin::Stdlib(name.to_string()),
+        format!("<{name}>"),
+        text.to_string(),
+    ))
+}
+
 /// Loads a program whose entry text is given directly; relative imports resolve against `dir`.
 pub fn load_text(name: &str, text: &str, dir: &Path) -> (Program, Vec<Diagnostic>) {
     load_with_entry(

@@ -56,14 +56,28 @@ fn a_failed_build_leaves_the_previous_output_intact() {
     let status = sblc().arg("build").arg(&main).status().expect("run sblc");
     assert!(status.success());
     let before = snapshot_dir(&dir.join("out"));
-    assert!(before.iter().any(|(p, _)| p.ends_with("main.json")) && before.iter().any(|(p, _)| p.ends_with("main.bicep")));
+    assert!(
+        before.iter().any(|(p, _)| p.ends_with("main.json"))
+            && before.iter().any(|(p, _)| p.ends_with("main.bicep"))
+    );
 
-    std::fs::write(&main, program("good-vnet").replace("in {", "in { broken = ;")).expect("write");
+    std::fs::write(
+        &main,
+        program("good-vnet").replace("in {", "in { broken = ;"),
+    )
+    .expect("write");
     let output = sblc().arg("build").arg(&main).output().expect("run sblc");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("E0108") && stderr.contains("left as it was"), "{stderr}");
-    assert_eq!(snapshot_dir(&dir.join("out")), before, "the failed build touched the output");
+    assert!(
+        stderr.contains("E0108") && stderr.contains("left as it was"),
+        "{stderr}"
+    );
+    assert_eq!(
+        snapshot_dir(&dir.join("out")),
+        before,
+        "the failed build touched the output"
+    );
 }
 
 #[test]
@@ -71,17 +85,33 @@ fn two_builds_write_the_same_bytes() {
     let dir = workspace("twice");
     let main = dir.join("main.sbl");
     std::fs::write(&main, program("same")).expect("write");
-    assert!(sblc().arg("build").arg(&main).status().expect("run").success());
+    assert!(sblc()
+        .arg("build")
+        .arg(&main)
+        .status()
+        .expect("run")
+        .success());
     let first = snapshot_dir(&dir.join("out"));
-    assert!(sblc().arg("build").arg(&main).status().expect("run").success());
+    assert!(sblc()
+        .arg("build")
+        .arg(&main)
+        .status()
+        .expect("run")
+        .success());
     assert_eq!(snapshot_dir(&dir.join("out")), first);
 }
 
 #[test]
 fn usage_and_missing_files_exit_with_2() {
-    let output = sblc().args(["build", "/nonexistent/main.sbl"]).output().expect("run");
+    let output = sblc()
+        .args(["build", "/nonexistent/main.sbl"])
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(2));
-    let output = sblc().args(["build", "--format", "yaml"]).output().expect("run");
+    let output = sblc()
+        .args(["build", "--format", "yaml"])
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -134,18 +164,25 @@ fn watch_rebuilds_on_save_survives_bad_edits_and_stops_on_ctrl_c() {
 
     // A save rebuilds.
     std::fs::write(&main, program("second")).expect("write");
-    eventually("the rebuild after a save", || main_json(&dir).contains("\"second\""));
+    eventually("the rebuild after a save", || {
+        main_json(&dir).contains("\"second\"")
+    });
 
     // A bad edit reports and keeps the last good output.
     std::fs::write(&main, program("third").replace("location", "location = ;")).expect("write");
     eventually("the diagnostic of the bad edit", || logged("E0108"));
-    assert!(main_json(&dir).contains("\"second\""), "the last good output was replaced");
+    assert!(
+        main_json(&dir).contains("\"second\""),
+        "the last good output was replaced"
+    );
 
     // Editors delete and recreate files: the watcher keeps up.
     std::fs::remove_file(&main).expect("delete");
     std::thread::sleep(Duration::from_millis(100));
     std::fs::write(&main, program("fourth")).expect("recreate");
-    eventually("the rebuild after delete and recreate", || main_json(&dir).contains("\"fourth\""));
+    eventually("the rebuild after delete and recreate", || {
+        main_json(&dir).contains("\"fourth\"")
+    });
 
     // Ctrl-C stops it cleanly.
     let pid = child.id().to_string();
@@ -155,7 +192,10 @@ fn watch_rebuilds_on_save_survives_bad_edits_and_stops_on_ctrl_c() {
         if let Ok(Some(status)) = child.try_wait() {
             break status;
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "sblc did not stop on Ctrl-C");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "sblc did not stop on Ctrl-C"
+        );
         std::thread::sleep(Duration::from_millis(25));
     };
     let _ = reader.join();

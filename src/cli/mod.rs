@@ -46,6 +46,11 @@ enum Command {
     },
     /// Compile to ARM JSON, Bicep, parameter files and start-task scripts.
     Build(build::BuildArgs),
+    /// Print generated documentation: `sblc doc stdlib` is the stdlib reference (docs/stdlib.md).
+    Doc {
+        #[arg(value_enum)]
+        topic: DocTopic,
+    },
     /// Explain a diagnostic code, or list all codes.
     Explain {
         /// A code such as `E0101`, or a RULES.md id such as `ST1`.
@@ -54,6 +59,11 @@ enum Command {
         #[arg(long, conflicts_with = "code")]
         list: bool,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DocTopic {
+    Stdlib,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -86,6 +96,12 @@ pub fn run(args: Args) -> ExitCode {
         Command::Check { files } => check(&files, &output),
         Command::Eval { file, json } => eval(&file, json, &output),
         Command::Build(build_args) => build::run(&build_args, &output),
+        Command::Doc {
+            topic: DocTopic::Stdlib,
+        } => {
+            print!("{}", sblc::doc::stdlib_reference());
+            ExitCode::SUCCESS
+        }
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
     }
 }
