@@ -43,3 +43,16 @@ with open(os.path.join(out, "records.sbl"), "w") as f:
     f.write(ITEM_SBL)
 with open(os.path.join(out, "records.nix"), "w") as f:
     f.write(ITEM_NIX)
+
+# resources-N.sbl: N raw resources (virtual networks with NSGs referring to each other), for the
+# build benchmark; linear growth is checked with N = 100, 250, 500, 1000.
+for count in (100, 250, 500, 1000):
+    lines = ["let", '  loc = "westeurope";']
+    lines.append("  nsg = i: resource { type = \"Microsoft.Network/networkSecurityGroups\"; apiVersion = \"2024-05-01\"; "
+                 "name = \"nsg-${toString i}\"; location = loc; properties.securityRules = [ ]; };")
+    lines.append("  vnet = i: resource { type = \"Microsoft.Network/virtualNetworks\"; apiVersion = \"2024-05-01\"; "
+                 "name = \"vnet-${toString i}\"; location = loc; properties = { addressSpace.addressPrefixes = [ (cidrSubnet \"10.0.0.0/8\" 16 i) ]; "
+                 "subnets = [ { name = \"s\"; properties = { addressPrefix = cidrSubnet (cidrSubnet \"10.0.0.0/8\" 16 i) 2 0; networkSecurityGroup.id = (nsg i).id; }; } ]; }; };")
+    lines.append(f"in {{ resources = genList (i: vnet i) {count // 2}; }}")
+    with open(os.path.join(out, f"resources-{count}.sbl"), "w") as f:
+        f.write("\n".join(lines) + "\n")

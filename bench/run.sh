@@ -52,3 +52,22 @@ PY
     echo "    WARNING: sblc and nix produced different values"
   fi
 fi
+
+if [ "$what" = all ] || [ "$what" = build ]; then
+  echo "== build (whole process: check, evaluate, graph, ARM and Bicep, files written)"
+  read -r baseline _ < <(mean_ms "$sblc --version")
+  echo "process start baseline: ${baseline} ms"
+  for example in raw-network minimal secured-batch multi-spoke; do
+    read -r t sd < <(mean_ms "$sblc build examples/$example/main.sbl --out $work/out-$example")
+    echo "  $example: ${t} ms ± ${sd} (target < 10 ms)"
+  done
+  prev=""
+  for n in 100 250 500 1000; do
+    read -r t sd < <(mean_ms "$sblc build $work/resources-$n.sbl --out $work/out-$n")
+    echo "  generated, $n resources: ${t} ms ± ${sd}${prev:+ (per resource: $(python3 -c "print(f'{$t/$n*1000:.0f}')") µs)}"
+    prev=$t
+  done
+  echo "  (target: < 100 ms for 1,000 resources, linear)"
+  read -r median p95 < <(python3 bench/watch_latency.py "$sblc" examples/secured-batch 30)
+  echo "watch: save-to-output latency on secured-batch: median ${median} ms, p95 ${p95} ms (target p95 < 50 ms)"
+fi
