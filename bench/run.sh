@@ -25,7 +25,7 @@ python3 bench/gen.py "$work"
 
 mean_ms() { # command... -> mean wall time in ms over hyperfine runs
   hyperfine -N --warmup 5 --min-runs 30 --export-json "$work/h.json" "$@" >/dev/null 2>&1
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]*1000:.2f} {r[\"stddev\"]*1000:.2f}")' "$work/h.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.2f %.2f" % (r["mean"]*1000, r["stddev"]*1000))' "$work/h.json"
 }
 peak_kb() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
 
@@ -64,7 +64,7 @@ if [ "$what" = all ] || [ "$what" = build ]; then
   prev=""
   for n in 100 250 500 1000; do
     read -r t sd < <(mean_ms "$sblc build $work/resources-$n.sbl --out $work/out-$n")
-    echo "  generated, $n resources: ${t} ms ± ${sd}${prev:+ (per resource: $(python3 -c "print(f'{$t/$n*1000:.0f}')") µs)}"
+    echo "  generated, $n resources: ${t} ms ± ${sd} ($(python3 -c "print('%.0f' % ($t / $n * 1000))") µs per resource)"
     prev=$t
   done
   echo "  (target: < 100 ms for 1,000 resources, linear)"
