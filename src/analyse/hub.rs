@@ -171,17 +171,33 @@ fn wide_rules(
         cx.finding(
             Code::FirewallRuleTooWide,
             owner,
-            format!("the firewall lets anything through that the rules name, so workloads can reach (and leak data to) any host: {}", problems.join("; ")),
+            format!("firewall rules in `{}` let workloads reach (and leak data to) hosts far beyond what they need: {}", cx.name(owner), problems.join("; ")),
             "too wide",
         )
         .help("name the sources (the pool subnets) and the destinations (service tags, the FQDNs the workload needs, e.g. `*.batch.azure.com`)"),
     );
 }
 
-/// `*`, or a wildcard over fewer than three labels (`*.com`, `*.windows.net`).
+/// Domains where anyone can host a name: a wildcard under them reaches any tenant's endpoint.
+const SHARED_SUFFIXES: &[&str] = &[
+    "core.windows.net",
+    "blob.core.windows.net",
+    "file.core.windows.net",
+    "windows.net",
+    "azurewebsites.net",
+    "cloudapp.azure.com",
+    "cloudapp.net",
+    "azure.com",
+    "amazonaws.com",
+    "googleapis.com",
+    "github.io",
+];
+
+/// `*`, a wildcard over a top-level domain (`*.com`), or over a multi-tenant suffix
+/// (`*.blob.core.windows.net`: any storage account in Azure, a way to exfiltrate data).
 fn too_wide(fqdn: &str) -> bool {
     match fqdn.strip_prefix("*.") {
-        Some(rest) => rest.split('.').count() < 3,
+        Some(rest) => !rest.contains('.') || SHARED_SUFFIXES.contains(&rest),
         None => fqdn == "*",
     }
 }

@@ -80,7 +80,8 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
         }
     }
     let mut missing_reference: Vec<Via> = Vec::new();
-    let mut seen: Vec<(Via, &IdentityRef)> = Vec::new();
+    // Per identity: what it is used for, and the storage accounts it reads with those uses.
+    let mut uses: Vec<(&IdentityRef, Vec<Via>, Vec<(ResourceIndex, Via)>)> = Vec::new();
     for download in &pool.downloads {
         let identity = match &download.access {
             Access::MissingIdentity => {
@@ -92,74 +93,62 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
             Access::Identity(identity) => identity,
             Access::Keys | Access::Url => continue,
         };
-        if seen.contains(&(download.via, identity)) {
-            continue;
+        let position = match uses.iter().position(|(i, _, _)| *i == identity) {
+            Some(p) => p,
+            None => {
+                uses.push((identity, Vec::new(), Vec::new()));
+                uses.len() - 1
+            }
+        };
+        let (_, vias, reads) = &mut uses[position];
+        if !vias.contains(&download.via) {
+            vias.push(download.via);
         }
-        seen.push((download.via, identity));
-        let from_auto_storage = matches!(download.via, Via::Packages | Via::AutoStorageFiles);
+        if let (Some(storage), false) = (download.storage, download.via == Via::Registry) {
+            if !reads.contains(&(storage, download.via)) {
+                reads.push((storage, download.via));
+            }
+        }
+    }
+    for (identity, vias, reads) in uses {
         let who = identity_name(cx, identity);
         if !pool.has_identity(identity) {
-            let account_own = is_account_identity(cx, pool.account, identity);
-            let (code, cause) = if account_own {
-                (Code::AccountIdentityOnPool, format!("{who} is the Batch account's identity, which serves the account only and is not on nodes"))
-            } else {
-                (
-                    Code::IdentityNotOnPool,
-                    format!("{who} is not one of the pool's identities"),
-                )
-            };
-            let effect = match download.via {
-                Via::Packages => "nodes become unusable with `ApplicationPackageError`",
-                Via::AutoStorageFiles | Via::ResourceFiles => "the start task's resource files fail with `ResourceContainerListMiscError` (400 from the identity endpoint)",
-                Via::BlobMount => "the blob mount fails and nodes become unusable",
-                Via::FileMount => "the mount fails",
-                Via::Registry => "the registry login fails and nodes cannot pull their container images",
-            };
-            let mut finding = cx
-                .finding(
-                    code,
+            not_on_pool(cx, pool, identity, &who, &vias, out);
+            continue;
+        }
+        // ID5: the identity is on the pool; can it read where it reads?
+        let Some(uai) = identity.resource() else {
+            continue;
+        };
+        let mut storages: Vec<ResourceIndex> = reads.iter().map(|(s, _)| *s).collect();
+        storages.dedup();
+        for storage in storages {
+            if cx.index.has_role(uai, roles::BLOB_READ, storage) {
+                continue;
+            }
+            let vias: Vec<Via> = reads
+                .iter()
+                .filter(|(s, _)| *s == storage)
+                .map(|(_, v)| *v)
+                .collect();
+            let effects = join(vias.iter().map(|via| match via {
+                Via::Packages => "nodes start (idle) but application packages are not downloaded",
+                Via::BlobMount | Via::FileMount => "the mount fails with 403",
+                _ => "the start task's resource files fail with 403 (`ResourceContainerAccessDenied`)",
+            }));
+            out.push(
+                cx.finding(
+                    Code::NodeIdentityWithoutStorageRole,
                     pool.index,
-                    format!("in pool `{pool_name}`, {effect}: {cause}, so Batch finds no matching identity on the node for {}", download.via.describe()),
-                    "the pool's `identity.userAssignedIdentities` lacks it",
+                    format!("in pool `{pool_name}`, {effects}: {who} has no Storage Blob Data role on storage account `{}`", cx.name(storage)),
+                    format!("reads {} as {who}", join(vias.iter().map(|v| v.describe()))),
                 )
-                .help(format!("add the identity to the pool: `identity = {{ type = \"UserAssigned\"; userAssignedIdentities.${{uai.id}} = {{}}; }};`{}", if account_own { ", a user-assigned identity distinct from the account's or shared by both" } else { "" }));
-            if let (true, Some(account)) = (from_auto_storage, pool.account) {
-                finding = finding.also(
-                    cx,
-                    account,
-                    "auto-storage's `nodeIdentityReference` names it",
-                );
-            }
-            if let Some(i) = identity.resource() {
-                finding = finding.also(cx, i, "the identity");
-            }
-            out.push(finding.note("sblc explain E0601 has the managed-identity scenario tables"));
-            continue;
+                .also(cx, storage, "the storage account")
+                .also(cx, uai, "the identity")
+                .help(format!("assign Storage Blob Data Reader to the identity on the storage account: a `Microsoft.Authorization/roleAssignments` with `scope = storage;` and `properties = {{ roleDefinitionId = \"/subscriptions/${{subscriptionId}}/providers/Microsoft.Authorization/roleDefinitions/{}\"; principalId = ref uai \"properties.principalId\"; principalType = \"ServicePrincipal\"; }};`", roles::BLOB_READER))
+                .note("sblc explain E0601 has the managed-identity scenario tables"),
+            );
         }
-        // ID5: the identity is on the pool; can it read?
-        let (Some(uai), Some(storage)) = (identity.resource(), download.storage) else {
-            continue;
-        };
-        if download.via == Via::Registry || cx.index.has_role(uai, roles::BLOB_READ, storage) {
-            continue;
-        }
-        let effect = match download.via {
-            Via::Packages => "nodes start (idle) but application packages are not downloaded",
-            Via::BlobMount | Via::FileMount => "the mount fails with 403",
-            _ => "the start task's resource files fail with 403 (`ResourceContainerAccessDenied`)",
-        };
-        out.push(
-            cx.finding(
-                Code::NodeIdentityWithoutStorageRole,
-                pool.index,
-                format!("in pool `{pool_name}`, {effect}: {who} has no Storage Blob Data role on storage account `{}`", cx.name(storage)),
-                format!("reads {} as {who}", download.via.describe()),
-            )
-            .also(cx, storage, "the storage account")
-            .also(cx, uai, "the identity")
-            .help(format!("assign Storage Blob Data Reader to the identity on the storage account: a `Microsoft.Authorization/roleAssignments` with `scope = storage;` and `properties = {{ roleDefinitionId = \"/subscriptions/${{subscriptionId}}/providers/Microsoft.Authorization/roleDefinitions/{}\"; principalId = ref uai \"properties.principalId\"; principalType = \"ServicePrincipal\"; }};`", roles::BLOB_READER))
-            .note("sblc explain E0601 has the managed-identity scenario tables"),
-        );
     }
     if !missing_reference.is_empty() {
         let Some(account) = pool.account else { return };
@@ -179,6 +168,65 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
             .help("set `properties.autoStorage.nodeIdentityReference.resourceId = uai.id;` on the account and add the same identity to the pool's `identity.userAssignedIdentities`")
             .note("sblc explain E0601 has the managed-identity scenario tables"),
         );
+    }
+}
+
+/// ID1 / ID4: a node identity that is not one of the pool's.
+fn not_on_pool(
+    cx: &Context,
+    pool: &Pool,
+    identity: &IdentityRef,
+    who: &str,
+    vias: &[Via],
+    out: &mut Vec<Finding>,
+) {
+    let account_own = is_account_identity(cx, pool.account, identity);
+    let (code, cause) = if account_own {
+        (Code::AccountIdentityOnPool, format!("{who} is the Batch account's identity, which serves the account only and is not on nodes"))
+    } else {
+        (
+            Code::IdentityNotOnPool,
+            format!("{who} is not one of the pool's identities"),
+        )
+    };
+    let effects = join(vias.iter().map(|via| match via {
+        Via::Packages => "nodes become unusable with `ApplicationPackageError`",
+        Via::AutoStorageFiles | Via::ResourceFiles => "the start task's resource files fail with `ResourceContainerListMiscError` (400 from the identity endpoint)",
+        Via::BlobMount => "the blob mount fails and nodes become unusable",
+        Via::FileMount => "the mount fails",
+        Via::Registry => "the registry login fails and nodes cannot pull their container images",
+    }));
+    let mut finding = cx
+        .finding(
+            code,
+            pool.index,
+            format!("in pool `{}`, {effects}: {cause}, so Batch finds no matching identity on the node", cx.name(pool.index)),
+            format!("uses it for {}, but the pool's `identity.userAssignedIdentities` lacks it", join(vias.iter().map(|v| v.describe()))),
+        )
+        .help(format!("add the identity to the pool: `identity = {{ type = \"UserAssigned\"; userAssignedIdentities.${{uai.id}} = {{}}; }};`{}", if account_own { " (an identity the account also has is fine: it is then on the nodes), or name a node identity of its own" } else { "" }));
+    let from_auto_storage = vias
+        .iter()
+        .any(|v| matches!(v, Via::Packages | Via::AutoStorageFiles));
+    if let (true, Some(account)) = (from_auto_storage, pool.account) {
+        finding = finding.also(
+            cx,
+            account,
+            "auto-storage's `nodeIdentityReference` names it",
+        );
+    }
+    if let Some(i) = identity.resource() {
+        finding = finding.also(cx, i, "the identity");
+    }
+    out.push(finding.note("sblc explain E0601 has the managed-identity scenario tables"));
+}
+
+/// "a, b and c".
+fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<&str> = items.collect();
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_string(),
+        None => String::new(),
     }
 }
 

@@ -27,7 +27,7 @@ impl Via {
     pub fn describe(self) -> &'static str {
         match self {
             Via::Packages => "application packages",
-            Via::AutoStorageFiles => "start task resource files from auto-storage",
+            Via::AutoStorageFiles => "start task resource files (auto-storage container)",
             Via::ResourceFiles => "start task resource files",
             Via::BlobMount => "a blob container mount",
             Via::FileMount => "a file share mount",

@@ -11,17 +11,17 @@ use crate::diagnostic::Code;
 
 pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
     for endpoint in &cx.index.endpoints {
-        let target = endpoint
+        let service = endpoint
             .target
-            .map(|t| format!(" to `{}`", cx.name(t)))
-            .unwrap_or_default();
+            .map(|t| format!("`{}`", cx.name(t)))
+            .unwrap_or_else(|| "the service".into());
         let name = cx.name(endpoint.index);
         if endpoint.zone_groups.is_empty() {
             let mut finding = cx
                 .finding(
                     Code::PrivateEndpointDns,
                     endpoint.index,
-                    format!("clients keep resolving the public address of the service behind private endpoint `{name}`{target}: it has no private DNS zone group, so connections go to the public endpoint (and fail when public access is off)"),
+                    format!("clients resolve {service} to its public address, not to private endpoint `{name}`: the endpoint has no private DNS zone group, so connections go to the public endpoint (and fail when public access is off)"),
                     "no `privateDnsZoneGroups` child",
                 );
             if let Some(t) = endpoint.target {
@@ -40,7 +40,7 @@ pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
             .finding(
                 Code::PrivateEndpointDns,
                 endpoint.index,
-                format!("clients in VNet `{}` resolve the public address of private endpoint `{name}`{target}: no private DNS zone of its zone group is linked to that VNet", cx.name(vnet)),
+                format!("clients in VNet `{}` resolve {service} to its public address, not to private endpoint `{name}`: no private DNS zone of its zone group is linked to that VNet", cx.name(vnet)),
                 "zone not linked where clients resolve it",
             )
             .also(cx, vnet, "the endpoint's VNet");

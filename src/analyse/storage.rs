@@ -6,9 +6,7 @@
 //! private endpoint whose DNS zone its VNet resolves (ST2). Hand-kept Batch IP lists break
 //! silently (ST3).
 
-use std::collections::HashSet;
-
-use super::pools::{Download, Pool};
+use super::pools::{Pool, Via};
 use super::read::{bool_field, for_each_string, text, text_is, types, visible_text};
 use super::{Context, Finding};
 use crate::diagnostic::Code;
@@ -20,20 +18,28 @@ pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
         shared_key(cx, at, out);
         transport(cx, at, out);
     }
-    let mut reached = HashSet::new();
+    let mut reads: Vec<(usize, ResourceIndex, &'static str, Vec<Via>)> = Vec::new();
     let mut used_by_pools: Vec<(ResourceIndex, ResourceIndex)> = Vec::new();
-    for pool in &cx.pools {
+    for (position, pool) in cx.pools.iter().enumerate() {
         for download in &pool.downloads {
             let Some(storage) = download.storage else {
                 continue;
             };
-            if reached.insert((pool.index, storage, download.via.sub_resource())) {
-                reachable(cx, pool, download, storage, out);
+            let group = download.via.sub_resource();
+            match reads
+                .iter_mut()
+                .find(|(p, s, g, _)| *p == position && *s == storage && *g == group)
+            {
+                Some((_, _, _, vias)) => vias.push(download.via),
+                None => reads.push((position, storage, group, vec![download.via])),
             }
             if !used_by_pools.iter().any(|(s, _)| *s == storage) {
                 used_by_pools.push((storage, pool.index));
             }
         }
+    }
+    for (position, storage, group, vias) in reads {
+        reachable(cx, &cx.pools[position], &vias, group, storage, out);
     }
     for (storage, pool) in used_by_pools {
         hand_kept_addresses(cx, storage, pool, out);
@@ -82,7 +88,8 @@ fn open_to_internet(cx: &Context, at: ResourceIndex, out: &mut Vec<Finding>) {
 fn reachable(
     cx: &Context,
     pool: &Pool,
-    download: &Download,
+    vias: &[Via],
+    group: &str,
     storage: ResourceIndex,
     out: &mut Vec<Finding>,
 ) {
@@ -90,7 +97,6 @@ fn reachable(
         return;
     }
     let resource = cx.index.resource(storage);
-    let group = download.via.sub_resource();
     let subnet = pool.subnet.map(|s| cx.index.subnet(s));
     let mut notes = Vec::new();
     if let (Some(id), Some(subnet)) = (pool.subnet, subnet) {
@@ -132,12 +138,17 @@ fn reachable(
     } else {
         notes.push("the pool is in no subnet of this deployment".into());
     }
+    let what = vias
+        .iter()
+        .map(|v| v.describe())
+        .collect::<Vec<_>>()
+        .join(" and ");
     let mut finding = cx
         .finding(
             Code::StorageUnreachableFromPool,
             pool.index,
-            format!("nodes of pool `{}` cannot download {} from storage account `{}`: its firewall denies by default and the pool's subnet has no way in, so nodes start without their files", cx.name(pool.index), download.via.describe(), cx.name(storage)),
-            format!("downloads {}", download.via.describe()),
+            format!("nodes of pool `{}` cannot download {} from storage account `{}`: its firewall denies by default and the pool's subnet has no way in, so nodes start without their files", cx.name(pool.index), what, cx.name(storage)),
+            format!("downloads {what}"),
         )
         .also(cx, storage, "firewall denies by default");
     if let Some(subnet) = subnet {
