@@ -62,6 +62,9 @@ fn is_account_identity(
         || user_assigned(cx.index.resource(account)).contains(identity)
 }
 
+/// One node identity of a pool: what it is used for, and the storage accounts it reads.
+type IdentityUse<'p> = (&'p IdentityRef, Vec<Via>, Vec<(ResourceIndex, Via)>);
+
 /// ID1, ID2, ID4, ID5: every identity a node uses, by the scenario it falls in.
 fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     let pool_name = cx.name(pool.index);
@@ -81,7 +84,7 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     }
     let mut missing_reference: Vec<Via> = Vec::new();
     // Per identity: what it is used for, and the storage accounts it reads with those uses.
-    let mut uses: Vec<(&IdentityRef, Vec<Via>, Vec<(ResourceIndex, Via)>)> = Vec::new();
+    let mut uses: Vec<IdentityUse> = Vec::new();
     for download in &pool.downloads {
         let identity = match &download.access {
             Access::MissingIdentity => {
