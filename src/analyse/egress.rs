@@ -6,10 +6,10 @@
 //! The subnet's NSG is evaluated by priority; a default route to nowhere blocks, and a default
 //! route to a firewall of this deployment moves the question to that firewall's rules.
 
-use super::nsg::{deciding_rule, rules_of};
+use super::nsg::deciding_rule;
 use super::pools::Pool;
 use super::read::{id_field, text, text_is};
-use super::routing::{firewall_at, firewall_rules, routes_of, RuleKind};
+use super::routing::{firewall_at, firewall_rules, RuleKind};
 use super::{Context, Finding};
 use crate::diagnostic::Code;
 use crate::graph::ResourceIndex;
@@ -97,18 +97,15 @@ fn check_pool(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     let region = region(cx, pool);
     let region = region.as_deref();
     let nsg = id_field(subnet.field(&["networkSecurityGroup"]));
-    let rules = nsg.map(|n| rules_of(&cx.index, n)).unwrap_or_default();
-    let routes = id_field(subnet.field(&["routeTable"]))
-        .map(|t| routes_of(&cx.index, t))
-        .unwrap_or_default();
+    let rules = nsg.map_or(&[][..], |n| cx.nsg_rules(n));
+    let routes = id_field(subnet.field(&["routeTable"])).map_or(&[][..], |t| cx.routes(t));
     for need in needs(cx, pool) {
         let target = match region {
             Some(r) => format!("{}.{r}", need.tag),
             None => need.tag.to_string(),
         };
         let mut blocked_by: Option<(ResourceIndex, String)> = None;
-        if let Some(rule) = deciding_rule(&rules, false, 443, &|p| covers_tag(p, need.tag, region))
-        {
+        if let Some(rule) = deciding_rule(rules, false, 443, &|p| covers_tag(p, need.tag, region)) {
             if !rule.allow {
                 blocked_by = Some((
                     rule.owner,

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::read::{id_field, types};
 use super::routing::{
-    classic_rules, firewall_at, firewall_subnet, group_rules, routes_of, FirewallRule, RuleKind,
+    classic_rules, firewall_at, firewall_subnet, group_rules, FirewallRule, RuleKind,
 };
 use super::{Context, Finding};
 use crate::diagnostic::Code;
@@ -108,7 +108,7 @@ fn default_routes(cx: &Context, out: &mut Vec<Finding>) {
             }
             let table = id_field(subnet.field(&["routeTable"]));
             let routed = table.is_some_and(|t| {
-                routes_of(&cx.index, t).iter().any(|r| {
+                cx.routes(t).iter().any(|r| {
                     r.prefix == "0.0.0.0/0"
                         && r.next_hop == "virtualappliance"
                         && r.next_hop_ip.is_some_and(|ip| {

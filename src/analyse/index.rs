@@ -2,7 +2,7 @@
 //! type and by parent, subnets (child resources and inline ones), peerings, private endpoints and
 //! their DNS zones, role assignments by principal and by scope, firewalls by subnet.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::read::{id_field, id_of, principal_of, texts, types};
 use crate::graph::{Graph, Node, Part, Reference, Resource, ResourceIndex, Template};
@@ -92,7 +92,8 @@ pub struct Index<'g> {
     pub endpoints: Vec<PrivateEndpoint>,
     endpoints_by_target: HashMap<ResourceIndex, Vec<usize>>,
     endpoints_by_subnet: HashMap<SubnetId, Vec<usize>>,
-    zone_links: HashMap<ResourceIndex, Vec<ResourceIndex>>,
+    /// (zone, VNet) pairs linked by a `virtualNetworkLinks` child.
+    zone_links: HashSet<(ResourceIndex, ResourceIndex)>,
     pub roles: Vec<RoleAssignment>,
     roles_by_principal: HashMap<ResourceIndex, Vec<usize>>,
 }
@@ -112,14 +113,17 @@ impl<'g> Index<'g> {
             endpoints: Vec::new(),
             endpoints_by_target: HashMap::new(),
             endpoints_by_subnet: HashMap::new(),
-            zone_links: HashMap::new(),
+            zone_links: HashSet::new(),
             roles: Vec::new(),
             roles_by_principal: HashMap::new(),
         };
         for (i, resource) in graph.resources.iter().enumerate() {
             let at = ResourceIndex(i);
             let kind = resource.resource_type.to_ascii_lowercase();
-            if let Some(name) = resource.name.as_literal() {
+            // Literal names are looked up for storage accounts and vaults (URLs name them).
+            let named = resource.resource_type.eq_ignore_ascii_case(types::STORAGE)
+                || resource.resource_type.eq_ignore_ascii_case(types::VAULT);
+            if let (true, Some(name)) = (named, resource.name.as_literal()) {
                 index
                     .by_name
                     .insert((kind.clone(), name.to_ascii_lowercase()), at);
@@ -146,13 +150,12 @@ impl<'g> Index<'g> {
             .map_or(&[], Vec::as_slice)
     }
 
-    pub fn children_of_type(
-        &self,
+    pub fn children_of_type<'a>(
+        &'a self,
         parent: ResourceIndex,
-        resource_type: &str,
-    ) -> impl Iterator<Item = ResourceIndex> + '_ {
+        resource_type: &'a str,
+    ) -> impl Iterator<Item = ResourceIndex> + 'a {
         let graph = self.graph;
-        let wanted = resource_type.to_string();
         self.children
             .get(&parent)
             .into_iter()
@@ -162,11 +165,11 @@ impl<'g> Index<'g> {
                 graph
                     .resource(*c)
                     .resource_type
-                    .eq_ignore_ascii_case(&wanted)
+                    .eq_ignore_ascii_case(resource_type)
             })
     }
 
-    /// A resource of this deployment by type and literal name.
+    /// A storage account or key vault of this deployment by its literal name.
     pub fn named(&self, resource_type: &str, name: &str) -> Option<ResourceIndex> {
         self.by_name
             .get(&(
@@ -339,7 +342,8 @@ impl<'g> Index<'g> {
                     id_field(graph.resource(l).field(&["properties", "virtualNetwork"]))
                 })
                 .collect();
-            self.zone_links.insert(zone, links);
+            self.zone_links
+                .extend(links.into_iter().map(|vnet| (zone, vnet)));
         }
         for &at in self.of_type(types::PRIVATE_ENDPOINT).to_vec().iter() {
             let resource = graph.resource(at);
@@ -425,16 +429,16 @@ impl<'g> Index<'g> {
             .map(|i| &self.endpoints[*i])
     }
 
-    /// The VNets a private DNS zone of this deployment is linked to.
-    pub fn zone_links(&self, zone: ResourceIndex) -> &[ResourceIndex] {
-        self.zone_links.get(&zone).map_or(&[], Vec::as_slice)
+    /// Whether a private DNS zone of this deployment is linked to a VNet.
+    pub fn zone_linked(&self, zone: ResourceIndex, vnet: ResourceIndex) -> bool {
+        self.zone_links.contains(&(zone, vnet))
     }
 
     /// Whether a private endpoint's name resolves privately from `vnet`: a zone group whose zone
     /// is linked to it (zones outside the deployment are trusted to be).
     pub fn resolves_from(&self, endpoint: &PrivateEndpoint, vnet: ResourceIndex) -> bool {
         endpoint.zones.iter().any(|zone| match zone {
-            Some(zone) => self.zone_links(*zone).contains(&vnet),
+            Some(zone) => self.zone_linked(*zone, vnet),
             None => true,
         }) || self.has_custom_dns(vnet)
     }

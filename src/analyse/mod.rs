@@ -36,6 +36,8 @@ mod storage;
 
 pub use live::LiveState;
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Code, Diagnostic, Level, Severity};
 use crate::graph::{Allow, Graph, ResourceIndex};
 use index::Index;
@@ -76,9 +78,21 @@ pub fn analyse(graph: &Graph, options: &Options) -> Vec<Diagnostic> {
 pub fn run(graph: &Graph, options: &Options) -> Analysis {
     let index = Index::new(graph);
     let pools = pools::read_pools(&index);
+    let nsg_rules = index
+        .of_type(read::types::NSG)
+        .iter()
+        .map(|&n| (n, nsg::rules_of(&index, n)))
+        .collect();
+    let routes = index
+        .of_type(read::types::ROUTE_TABLE)
+        .iter()
+        .map(|&t| (t, routing::routes_of(&index, t)))
+        .collect();
     let cx = Context {
         index,
         pools,
+        nsg_rules,
+        routes,
         live: options.live_state.as_ref(),
     };
     let mut findings = Vec::new();
@@ -108,6 +122,10 @@ pub fn run(graph: &Graph, options: &Options) -> Analysis {
 pub(crate) struct Context<'g> {
     pub index: Index<'g>,
     pub pools: Vec<Pool<'g>>,
+    /// The rules of each NSG, by priority, read once.
+    nsg_rules: HashMap<ResourceIndex, Vec<nsg::SecurityRule>>,
+    /// The routes of each route table, read once.
+    routes: HashMap<ResourceIndex, Vec<routing::Route<'g>>>,
     pub live: Option<&'g LiveState>,
 }
 
@@ -125,6 +143,14 @@ impl<'g> Context<'g> {
             diagnostic: Diagnostic::new(code, message, origin, label),
             resources: vec![at],
         }
+    }
+
+    pub fn nsg_rules(&self, nsg: ResourceIndex) -> &[nsg::SecurityRule] {
+        self.nsg_rules.get(&nsg).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn routes(&self, table: ResourceIndex) -> &[routing::Route<'g>] {
+        self.routes.get(&table).map_or(&[], Vec::as_slice)
     }
 
     pub fn name(&self, at: ResourceIndex) -> String {

@@ -4,7 +4,7 @@
 //! remote login from outside the VNet (PO3), encrypt their disks (PO4) and use simplified node
 //! communication (PO6). Egress needs (PO5) are in [`super::egress`].
 
-use super::nsg::{deciding_rule, includes_internet, rules_of};
+use super::nsg::{deciding_rule, includes_internet};
 use super::pools::Pool;
 use super::read::{id_field, int_field, text, texts};
 use super::{Context, Finding};
@@ -158,10 +158,10 @@ fn remote_access(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     }
     if let Some(subnet) = pool.subnet.map(|s| cx.index.subnet(s)) {
         if let Some(nsg) = id_field(subnet.field(&["networkSecurityGroup"])) {
-            let rules = rules_of(&cx.index, nsg);
+            let rules = cx.nsg_rules(nsg);
             for port in [22, 3389] {
                 if let Some(rule) =
-                    deciding_rule(&rules, true, port, &includes_internet).filter(|r| r.allow)
+                    deciding_rule(rules, true, port, &includes_internet).filter(|r| r.allow)
                 {
                     reasons.push(format!(
                         "NSG rule `{}` allows port {port} from outside the VNet",

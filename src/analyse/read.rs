@@ -40,7 +40,19 @@ pub fn text(resource: &Resource, path: &[&str]) -> Option<String> {
 
 /// Whether a literal field equals `expected`, ignoring case.
 pub fn text_is(resource: &Resource, path: &[&str], expected: &str) -> bool {
-    text(resource, path).is_some_and(|t| t.eq_ignore_ascii_case(expected))
+    resource
+        .field(path)
+        .and_then(literal_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case(expected))
+}
+
+/// The text of a string without references, borrowed (no allocation).
+pub fn literal_str(node: &Node) -> Option<&str> {
+    match node.as_template()?.0.as_slice() {
+        [] => Some(""),
+        [Part::Text(text)] => Some(text),
+        _ => None,
+    }
 }
 
 pub fn bool_field(resource: &Resource, path: &[&str]) -> Option<bool> {

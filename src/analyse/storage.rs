@@ -6,11 +6,13 @@
 //! private endpoint whose DNS zone its VNet resolves (ST2). Hand-kept Batch IP lists break
 //! silently (ST3).
 
+use indexmap::IndexMap;
+
 use super::pools::{Pool, Via};
-use super::read::{bool_field, for_each_string, text, text_is, types, visible_text};
+use super::read::{bool_field, for_each_string, text, text_is, types};
 use super::{Context, Finding};
 use crate::diagnostic::Code;
-use crate::graph::{Node, ResourceIndex};
+use crate::graph::{Node, Part, ResourceIndex};
 
 pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
     for &at in cx.index.of_type(types::STORAGE) {
@@ -18,9 +20,11 @@ pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
         shared_key(cx, at, out);
         transport(cx, at, out);
     }
-    let mut reads: Vec<(usize, ResourceIndex, &'static str, Vec<Via>)> = Vec::new();
-    let mut used_by_pools: Vec<(ResourceIndex, ResourceIndex)> = Vec::new();
-    for (position, pool) in cx.pools.iter().enumerate() {
+    // The first pool reading each storage account, in a stable order.
+    let mut used_by_pools: IndexMap<ResourceIndex, ResourceIndex> = IndexMap::new();
+    for pool in &cx.pools {
+        // What this pool reads from each storage account, by sub-resource (a few entries).
+        let mut reads: Vec<(ResourceIndex, &'static str, Vec<Via>)> = Vec::new();
         for download in &pool.downloads {
             let Some(storage) = download.storage else {
                 continue;
@@ -28,18 +32,16 @@ pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
             let group = download.via.sub_resource();
             match reads
                 .iter_mut()
-                .find(|(p, s, g, _)| *p == position && *s == storage && *g == group)
+                .find(|(s, g, _)| *s == storage && *g == group)
             {
-                Some((_, _, _, vias)) => vias.push(download.via),
-                None => reads.push((position, storage, group, vec![download.via])),
+                Some((_, _, vias)) => vias.push(download.via),
+                None => reads.push((storage, group, vec![download.via])),
             }
-            if !used_by_pools.iter().any(|(s, _)| *s == storage) {
-                used_by_pools.push((storage, pool.index));
-            }
+            used_by_pools.entry(storage).or_insert(pool.index);
         }
-    }
-    for (position, storage, group, vias) in reads {
-        reachable(cx, &cx.pools[position], &vias, group, storage, out);
+        for (storage, group, vias) in reads {
+            reachable(cx, pool, &vias, group, storage, out);
+        }
     }
     for (storage, pool) in used_by_pools {
         hand_kept_addresses(cx, storage, pool, out);
@@ -242,10 +244,13 @@ fn keys_in_configuration(cx: &Context, out: &mut Vec<Finding>) {
                     found = Some(format!("`{last}`"));
                     return;
                 }
-                let text = visible_text(template).to_ascii_lowercase();
-                if text.contains("accountkey=")
-                    || (text.contains("sig=") && (text.contains("sv=") || text.contains("se=")))
-                {
+                let has = |needle: &str| {
+                    template
+                        .0
+                        .iter()
+                        .any(|p| matches!(p, Part::Text(t) if t.contains(needle)))
+                };
+                if has("AccountKey=") || (has("sig=") && (has("sv=") || has("se="))) {
                     found = Some(format!("a SAS token or key in `{}`", path.join(".")));
                 }
             });
