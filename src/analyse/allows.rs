@@ -4,14 +4,14 @@
 //! involving its resource. It must give a reason (E0691: a blank one suppresses nothing) and must
 //! suppress something (W0692), so that stale allows do not hide future findings.
 
-use std::collections::HashSet;
+use super::index::FastSet;
 
 use super::{Analysis, Finding};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::graph::{Graph, ResourceIndex};
 
 pub(super) fn apply(graph: &Graph, findings: Vec<Finding>) -> Analysis {
-    let mut used: HashSet<(ResourceIndex, usize)> = HashSet::new();
+    let mut used: FastSet<(ResourceIndex, usize)> = FastSet::default();
     let mut diagnostics = Vec::new();
     for finding in findings {
         let code = finding.diagnostic.code;

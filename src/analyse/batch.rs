@@ -6,7 +6,7 @@
 //! User-subscription allocation needs a Key Vault the Batch service can manage secrets in (BA3)
 //! and roles that only the live state shows (BA4, in [`super::live`]).
 
-use std::collections::HashMap;
+use super::index::FastMap;
 
 use super::read::{has_name, id_field, roles, text, text_is, texts, types};
 use super::{Context, Finding};
@@ -14,7 +14,7 @@ use crate::diagnostic::Code;
 use crate::graph::{Node, ResourceIndex};
 
 pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let mut pool_vnets: HashMap<ResourceIndex, Vec<ResourceIndex>> = HashMap::new();
+    let mut pool_vnets: FastMap<ResourceIndex, Vec<ResourceIndex>> = FastMap::default();
     for pool in &cx.pools {
         if let (Some(account), Some(subnet)) = (pool.account, pool.subnet) {
             let vnets = pool_vnets.entry(account).or_default();

@@ -4,7 +4,7 @@
 //! default route to that firewall (NW3); peerings exist in both directions, and gateway transit
 //! is offered where it is used (NW4); firewall rules are no wider than needed (NW5).
 
-use std::collections::{HashMap, HashSet};
+use super::index::{FastMap, FastSet};
 
 use super::read::{id_field, types};
 use super::routing::{
@@ -36,7 +36,7 @@ pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
 
 /// NW4.
 fn both_directions(cx: &Context, out: &mut Vec<Finding>) {
-    let by_pair: HashMap<(ResourceIndex, ResourceIndex), usize> = cx
+    let by_pair: FastMap<(ResourceIndex, ResourceIndex), usize> = cx
         .index
         .peerings
         .iter()
@@ -76,7 +76,7 @@ fn both_directions(cx: &Context, out: &mut Vec<Finding>) {
 
 /// NW3.
 fn default_routes(cx: &Context, out: &mut Vec<Finding>) {
-    let mut hub_firewall: HashMap<ResourceIndex, ResourceIndex> = HashMap::new();
+    let mut hub_firewall: FastMap<ResourceIndex, ResourceIndex> = FastMap::default();
     for &firewall in cx.index.of_type(types::FIREWALL) {
         if let Some(subnet) = firewall_subnet(&cx.index, firewall) {
             hub_firewall
@@ -85,7 +85,7 @@ fn default_routes(cx: &Context, out: &mut Vec<Finding>) {
         }
     }
     let mut spokes: Vec<(ResourceIndex, ResourceIndex)> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = FastSet::default();
     for peering in &cx.index.peerings {
         let Some(remote) = peering.remote else {
             continue;

@@ -7,7 +7,7 @@
 //! Storage Blob Data role where it reads (ID5). The findings follow the managed-identity
 //! document's scenario tables, so each predicts what Azure does: `sblc explain E0601`.
 
-use std::collections::HashMap;
+use super::index::FastMap;
 
 use super::pools::{Access, Pool, Via};
 use super::read::{
@@ -283,7 +283,7 @@ fn imds_identity(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
 
 /// ID6: the account identity uploads application packages to auto-storage.
 fn upload_roles(cx: &Context, out: &mut Vec<Finding>) {
-    let mut pools_with_packages: HashMap<ResourceIndex, ResourceIndex> = HashMap::new();
+    let mut pools_with_packages: FastMap<ResourceIndex, ResourceIndex> = FastMap::default();
     for pool in &cx.pools {
         if let (Some(account), true) = (
             pool.account,

@@ -3,6 +3,7 @@
 //! their DNS zones, role assignments by principal and by scope, firewalls by subnet.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::read::{id_field, id_of, principal_of, texts, types};
 use crate::graph::{Graph, Node, Part, Reference, Resource, ResourceIndex, Template};
@@ -79,43 +80,72 @@ pub struct RoleAssignment {
     pub scope: Option<ResourceIndex>,
 }
 
+/// A fast hasher for the analyser's maps, keyed by small integers (resource and subnet indices)
+/// and short strings: multiply-rotate mixing instead of SipHash. Not resistant to crafted
+/// collisions, which do not matter for a compiler's own indices.
+#[derive(Default)]
+pub struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IndexHasher>>;
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<IndexHasher>>;
+
 pub struct Index<'g> {
     pub graph: &'g Graph,
-    by_type: HashMap<String, Vec<ResourceIndex>>,
-    children: HashMap<ResourceIndex, Vec<ResourceIndex>>,
-    by_name: HashMap<(String, String), ResourceIndex>,
+    by_type: FastMap<String, Vec<ResourceIndex>>,
+    children: FastMap<ResourceIndex, Vec<ResourceIndex>>,
+    by_name: FastMap<(String, String), ResourceIndex>,
     pub subnets: Vec<Subnet<'g>>,
-    subnet_by_resource: HashMap<ResourceIndex, SubnetId>,
-    subnet_by_name: HashMap<(ResourceIndex, String), SubnetId>,
-    vnet_subnets: HashMap<ResourceIndex, Vec<SubnetId>>,
+    subnet_by_resource: FastMap<ResourceIndex, SubnetId>,
+    subnet_by_name: FastMap<(ResourceIndex, String), SubnetId>,
+    vnet_subnets: FastMap<ResourceIndex, Vec<SubnetId>>,
     pub peerings: Vec<Peering>,
     pub endpoints: Vec<PrivateEndpoint>,
-    endpoints_by_target: HashMap<ResourceIndex, Vec<usize>>,
-    endpoints_by_subnet: HashMap<SubnetId, Vec<usize>>,
+    endpoints_by_target: FastMap<ResourceIndex, Vec<usize>>,
+    endpoints_by_subnet: FastMap<SubnetId, Vec<usize>>,
     /// (zone, VNet) pairs linked by a `virtualNetworkLinks` child.
-    zone_links: HashSet<(ResourceIndex, ResourceIndex)>,
+    zone_links: FastSet<(ResourceIndex, ResourceIndex)>,
     pub roles: Vec<RoleAssignment>,
-    roles_by_principal: HashMap<ResourceIndex, Vec<usize>>,
+    roles_by_principal: FastMap<ResourceIndex, Vec<usize>>,
 }
 
 impl<'g> Index<'g> {
     pub fn new(graph: &'g Graph) -> Index<'g> {
         let mut index = Index {
             graph,
-            by_type: HashMap::new(),
-            children: HashMap::new(),
-            by_name: HashMap::new(),
+            by_type: FastMap::default(),
+            children: FastMap::default(),
+            by_name: FastMap::default(),
             subnets: Vec::new(),
-            subnet_by_resource: HashMap::new(),
-            subnet_by_name: HashMap::new(),
-            vnet_subnets: HashMap::new(),
+            subnet_by_resource: FastMap::default(),
+            subnet_by_name: FastMap::default(),
+            vnet_subnets: FastMap::default(),
             peerings: Vec::new(),
             endpoints: Vec::new(),
-            endpoints_by_target: HashMap::new(),
-            endpoints_by_subnet: HashMap::new(),
-            zone_links: HashSet::new(),
+            endpoints_by_target: FastMap::default(),
+            endpoints_by_subnet: FastMap::default(),
+            zone_links: FastSet::default(),
             roles: Vec::new(),
-            roles_by_principal: HashMap::new(),
+            roles_by_principal: FastMap::default(),
         };
         for (i, resource) in graph.resources.iter().enumerate() {
             let at = ResourceIndex(i);

@@ -36,11 +36,9 @@ mod storage;
 
 pub use live::LiveState;
 
-use std::collections::HashMap;
-
 use crate::diagnostic::{Code, Diagnostic, Level, Severity};
 use crate::graph::{Allow, Graph, ResourceIndex};
-use index::Index;
+use index::{FastMap, Index};
 use pools::Pool;
 
 /// How security findings count.
@@ -123,9 +121,9 @@ pub(crate) struct Context<'g> {
     pub index: Index<'g>,
     pub pools: Vec<Pool<'g>>,
     /// The rules of each NSG, by priority, read once.
-    nsg_rules: HashMap<ResourceIndex, Vec<nsg::SecurityRule>>,
+    nsg_rules: FastMap<ResourceIndex, Vec<nsg::SecurityRule>>,
     /// The routes of each route table, read once.
-    routes: HashMap<ResourceIndex, Vec<routing::Route<'g>>>,
+    routes: FastMap<ResourceIndex, Vec<routing::Route<'g>>>,
     pub live: Option<&'g LiveState>,
 }
 

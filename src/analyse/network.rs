@@ -7,7 +7,7 @@
 //! prefixes, with a running maximum of their last addresses. Prefixes that are deployment-time
 //! values (parameters) are skipped.
 
-use std::collections::HashSet;
+use super::index::{FastMap, FastSet};
 
 use ipnet::IpNet;
 
@@ -128,7 +128,7 @@ fn subnets_of(
     }
     intervals.sort();
     let mut widest: Option<(Address, SubnetId, IpNet)> = None;
-    let mut reported: HashSet<(SubnetId, SubnetId)> = HashSet::new();
+    let mut reported: FastSet<(SubnetId, SubnetId)> = FastSet::default();
     for (start, end, id, net) in intervals {
         if let Some((max_end, other, other_net)) = widest {
             if start <= max_end && other != id && reported.insert((other, id)) {
@@ -156,12 +156,12 @@ fn peered_overlaps(
     spaces: &[(ResourceIndex, Space, Vec<IpNet>)],
     out: &mut Vec<Finding>,
 ) {
-    let position: std::collections::HashMap<ResourceIndex, usize> = spaces
+    let position: FastMap<ResourceIndex, usize> = spaces
         .iter()
         .enumerate()
         .map(|(i, (v, _, _))| (*v, i))
         .collect();
-    let mut seen: HashSet<(ResourceIndex, ResourceIndex)> = HashSet::new();
+    let mut seen: FastSet<(ResourceIndex, ResourceIndex)> = FastSet::default();
     for peering in &cx.index.peerings {
         let Some(remote) = peering.remote else {
             continue;
