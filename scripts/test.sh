@@ -12,12 +12,20 @@ need_apt=()
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   fi
+fi
+# Azurite (the Azure Storage emulator) for the start-task end-to-end test; 3.35.0 is the last
+# release that runs on Node 20.
+azurite_dir=${SBLC_AZURITE_DIR:-$HOME/.cache/sblc-test/azurite}
+if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
+  npm install --prefix "$azurite_dir" --no-audit --no-fund azurite@3.35.0 >/dev/null
 fi
 validators=${SBL_VALIDATORS:-../shared/validators}
 if [ -x "$validators/setup.sh" ]; then

@@ -7,9 +7,13 @@
 
 use std::path::Path;
 
+use sha2::{Digest, Sha256};
+
 use crate::diagnostic::Diagnostic;
+use crate::emit::{self, Metadata};
 use crate::load::{self, Program};
-use crate::{eval, types};
+use crate::output::OutputFile;
+use crate::{eval, graph, types};
 
 /// What running the front end on one entry file gave.
 pub struct Outcome<T> {
@@ -54,6 +58,130 @@ fn check_and_evaluate(
         diagnostics,
         value,
     }
+}
+
+/// Which templates `build` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Formats {
+    Arm,
+    Bicep,
+    All,
+}
+
+/// The whole pipeline: the files of a build (templates, parameters, start-task scripts), or the
+/// diagnostics that stop it.
+pub fn build(path: &Path, formats: Formats) -> std::io::Result<Outcome<Vec<OutputFile>>> {
+    let (program, diagnostics) = load::load_file(path)?;
+    Ok(build_program(program, diagnostics, formats))
+}
+
+fn build_program(
+    program: Program,
+    mut diagnostics: Vec<Diagnostic>,
+    formats: Formats,
+) -> Outcome<Vec<OutputFile>> {
+    diagnostics.extend(types::check(&program).diagnostics);
+    let stop = |program, diagnostics| Outcome {
+        program,
+        diagnostics,
+        value: None,
+    };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return stop(program, diagnostics);
+    }
+    let declared = match eval::evaluate_declared(&program) {
+        Ok(declared) => declared,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            return stop(program, diagnostics);
+        }
+    };
+    let mut graph = match graph::build(&declared, &program.sources) {
+        Ok(graph) => graph,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            return stop(program, diagnostics);
+        }
+    };
+    let base_dir = program
+        .base_dir(program.entry)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut files = match emit::start_task::attach(&mut graph, &base_dir) {
+        Ok(files) => files,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            return stop(program, diagnostics);
+        }
+    };
+    let metadata = Metadata {
+        generator_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs_hash: inputs_hash(&program),
+        allows: graph
+            .resources
+            .iter()
+            .flat_map(|r| r.allows.iter().map(|a| (r.symbol.clone(), a.clone())))
+            .collect(),
+    };
+    let mut emitted = Vec::new();
+    if formats != Formats::Bicep {
+        emitted.push(emit::emit_arm(&graph, &metadata));
+    }
+    if formats != Formats::Arm {
+        emitted.push(emit::emit_bicep(&graph, &metadata));
+    }
+    for result in emitted {
+        match result {
+            Ok(mut templates) => files.append(&mut templates),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return stop(program, diagnostics);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Outcome {
+        program,
+        diagnostics,
+        value: Some(files),
+    }
+}
+
+/// SHA-256 over every input file (name and text, in name order): the same sources always give
+/// the same hash, on any machine.
+fn inputs_hash(program: &Program) -> String {
+    let root = program
+        .base_dir(program.entry)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut files: Vec<(String, &str)> = program
+        .sources
+        .files()
+        .map(|(_, f)| {
+            let key = match &f.origin {
+                crate::source::Origin::Stdlib(name) => format!("<{name}>"),
+                crate::source::Origin::Disk(path) => path
+                    .strip_prefix(&root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+            };
+            (key, &*f.text)
+        })
+        .collect();
+    files.sort();
+    let mut hasher = Sha256::new();
+    for (name, text) in files {
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Runs `f` on a thread with a stack large enough for the deepest input the parser accepts and

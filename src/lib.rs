@@ -14,6 +14,7 @@ pub mod analyse;
 pub mod declared;
 pub mod diagnostic;
 pub mod driver;
+pub mod emit;
 pub mod eval;
 pub mod graph;
 pub mod load;

@@ -16,8 +16,18 @@ use crate::syntax::ast::{
 };
 use crate::syntax::parse;
 
-/// The stdlib modules shipped in the binary: `import <name>`.
-pub const STDLIB: &[(&str, &str)] = &[];
+/// The stdlib modules shipped in the binary: `import <name>`. `<azure>` holds the building
+/// blocks the others share.
+pub const STDLIB: &[(&str, &str)] = &[
+    ("azure", include_str!("../stdlib/azure.sbl")),
+    ("batch", include_str!("../stdlib/batch.sbl")),
+    ("hub", include_str!("../stdlib/hub.sbl")),
+    (
+        "secure-storage",
+        include_str!("../stdlib/secure-storage.sbl"),
+    ),
+    ("spoke", include_str!("../stdlib/spoke.sbl")),
+];
 
 /// Every file of a program, parsed, with its imports resolved.
 #[derive(Debug, Default)]

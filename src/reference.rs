@@ -102,6 +102,11 @@ fn decode(body: &str) -> Option<Token> {
             .collect::<Option<Vec<String>>>()?;
         return Some(Token::Guid { args });
     }
+    if let Some(name) = body.strip_prefix("c:") {
+        return Some(Token::Context {
+            name: name.to_string(),
+        });
+    }
     body.strip_prefix("p:").map(|name| Token::Parameter {
         name: name.to_string(),
     })
@@ -151,6 +156,36 @@ mod tests {
         };
         assert_eq!(split(&guid.encode()), [Piece::Token(guid)]);
         assert!(!has_token("plain"));
+    }
+
+    #[test]
+    fn every_kind_of_token_round_trips() {
+        let tokens = [
+            Token::Resource {
+                index: 0,
+                path: vec!["id".into()],
+            },
+            Token::Resource {
+                index: 7,
+                path: vec!["properties".into(), "clientId".into()],
+            },
+            Token::Parameter {
+                name: "size".into(),
+            },
+            Token::Context {
+                name: "tenantId".into(),
+            },
+            Token::Guid {
+                args: vec!["a".into(), Token::Parameter { name: "p".into() }.encode()],
+            },
+        ];
+        for token in tokens {
+            assert_eq!(
+                split(&token.encode()),
+                [Piece::Token(token.clone())],
+                "{token:?}"
+            );
+        }
     }
 
     #[test]

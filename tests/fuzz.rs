@@ -105,7 +105,7 @@ const SEEDS: &[&str] = &[
     "let net = cidrSubnet \"10.0.0.0/16\" 8 3; in { inherit net; ok = cidrContains \"10.0.0.0/16\" net; }",
     "let s = ''\n  echo ${toString 1}\n  ''\\n\n''; in s + \"!\"",
     "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 10",
-    "{ a = 1; } // { b = x: x; c = (y :: Int: y + 1) 2; }",
+    "{ a = 1; } // { b = (x: x) 3; c = (y :: Int: y + 1) 2; }",
 ];
 
 fn cases() -> u32 {

@@ -226,3 +226,18 @@ fn secure_parameters_never_get_values_or_outputs() {
         Some(Code::SecretInOutput)
     );
 }
+
+#[test]
+fn references_in_record_keys_are_dependencies() {
+    // A pool is keyed by its identity's id: it must wait for the identity.
+    let identity = json!({ "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2023-01-31", "name": "pool-id", "location": "westeurope" });
+    let mut pool = json!({ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "user" });
+    pool["identity"] = json!({ "type": "UserAssigned", "userAssignedIdentities": { id(0): {} } });
+    let declared = Declared {
+        value: json!({}),
+        resources: vec![resource(identity, 1), resource(pool, 2)],
+        parameters: vec![],
+    };
+    let graph = build(&declared, &sources()).expect("graph");
+    assert_eq!(graph.resources[1].depends_on, vec![ResourceIndex(0)]);
+}

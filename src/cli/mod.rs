@@ -1,8 +1,10 @@
 //! Command-line interface: argument parsing and output. The compiler itself lives in the
 //! library; this module only turns flags into driver calls and results into text and exit codes.
 
+mod build;
 mod explain;
 mod value_text;
+mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -42,6 +44,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compile to ARM JSON, Bicep, parameter files and start-task scripts.
+    Build(build::BuildArgs),
     /// Explain a diagnostic code, or list all codes.
     Explain {
         /// A code such as `E0101`, or a RULES.md id such as `ST1`.
@@ -70,8 +74,8 @@ pub fn parse_args() -> Args {
 }
 
 /// Exit codes: 0 success, 1 errors in the input, 2 usage or I/O errors.
-const EXIT_INPUT_ERRORS: u8 = 1;
-const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_INPUT_ERRORS: u8 = 1;
+pub(crate) const EXIT_USAGE: u8 = 2;
 
 pub fn run(args: Args) -> ExitCode {
     let output = Output {
@@ -81,6 +85,7 @@ pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::Check { files } => check(&files, &output),
         Command::Eval { file, json } => eval(&file, json, &output),
+        Command::Build(build_args) => build::run(&build_args, &output),
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
     }
 }
@@ -124,7 +129,7 @@ fn eval(file: &std::path::Path, json: bool, output: &Output) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn io_error(file: &std::path::Path, error: &std::io::Error) -> ExitCode {
+pub(crate) fn io_error(file: &std::path::Path, error: &std::io::Error) -> ExitCode {
     eprintln!("error: cannot read `{}`: {error}", file.display());
     ExitCode::from(EXIT_USAGE)
 }
@@ -140,7 +145,7 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-struct Output {
+pub(crate) struct Output {
     color: bool,
     format: MessageFormat,
 }
@@ -148,7 +153,7 @@ struct Output {
 impl Output {
     /// Prints diagnostics in the chosen format: human on stderr with a closing count, JSON lines
     /// on stdout.
-    fn diagnostics(&self, diagnostics: &[Diagnostic], sources: &SourceMap) {
+    pub(crate) fn diagnostics(&self, diagnostics: &[Diagnostic], sources: &SourceMap) {
         if diagnostics.is_empty() {
             return;
         }

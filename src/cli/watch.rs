@@ -41,12 +41,18 @@ pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
     let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
     let mut update = |new_files: Vec<PathBuf>, files: &mut BTreeSet<PathBuf>| {
         *files = new_files.iter().map(|f| absolute(f)).collect();
-        let wanted: BTreeSet<PathBuf> = files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+        let wanted: BTreeSet<PathBuf> = files
+            .iter()
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .collect();
         for gone in folders.difference(&wanted) {
             let _ = debouncer.watcher().unwatch(gone);
         }
         for added in wanted.difference(&folders) {
-            if let Err(error) = debouncer.watcher().watch(added, RecursiveMode::NonRecursive) {
+            if let Err(error) = debouncer
+                .watcher()
+                .watch(added, RecursiveMode::NonRecursive)
+            {
                 eprintln!("warning: cannot watch {}: {error}", added.display());
             }
         }
@@ -57,7 +63,9 @@ pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
     while !interrupted.load(Ordering::SeqCst) {
         match received.recv_timeout(POLL) {
             Ok(Ok(batch)) => {
-                let touched = batch.iter().any(|event| files.contains(&absolute(&event.path)));
+                let touched = batch
+                    .iter()
+                    .any(|event| files.contains(&absolute(&event.path)));
                 if touched {
                     update(rebuild(), &mut files);
                 }
@@ -80,7 +88,10 @@ fn absolute(path: &Path) -> PathBuf {
         Ok(cwd) if path.is_relative() => cwd.join(path),
         _ => path.to_path_buf(),
     };
-    match (joined.parent().and_then(|p| std::fs::canonicalize(p).ok()), joined.file_name()) {
+    match (
+        joined.parent().and_then(|p| std::fs::canonicalize(p).ok()),
+        joined.file_name(),
+    ) {
         (Some(parent), Some(name)) => parent.join(name),
         _ => joined,
     }

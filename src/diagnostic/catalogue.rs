@@ -114,9 +114,42 @@ catalogue! {
 
     // --- E03xx: types --------------------------------------------------------------------------
     // (types)
+    TypeMismatch = "E0301", Error, None, "a value does not have the expected type";
+    UnknownVariable = "E0302", Error, None, "unknown variable";
+    UnknownField = "E0303", Error, None, "a record has a field its type does not declare";
+    MissingField = "E0304", Error, None, "a record lacks a required field";
+    SelectedFieldMissing = "E0305", Error, None, "selecting a field the record does not have";
+    ValueNotAllowed = "E0306", Error, None, "a string is not one of the allowed values";
+    UnknownType = "E0307", Error, None, "unknown type name";
+    RecursiveTypeAlias = "E0308", Error, None, "a type alias refers to itself";
+    NotAFunction = "E0309", Error, None, "calling a value that is not a function";
+    TooManyArguments = "E0310", Error, None, "a function is given too many arguments";
+    ConditionNotBool = "E0311", Error, None, "the condition of `if` or `assert` is not a Bool";
+    BranchMismatch = "E0312", Error, None, "the branches of `if` have different types";
+    OperatorMismatch = "E0313", Error, None, "an operator is applied to operands of the wrong types";
+    NotStringable = "E0314", Error, None, "a value that cannot be interpolated into a string";
 
     // --- E04xx: evaluation ---------------------------------------------------------------------
     // (evaluation)
+    AssertionFailed = "E0401", Error, None, "an assertion failed";
+    Thrown = "E0402", Error, None, "the program called `throw`";
+    InfiniteRecursion = "E0403", Error, None, "a value depends on itself";
+    RecursionTooDeep = "E0404", Error, None, "calls nested too deeply";
+    DivisionByZero = "E0405", Error, None, "division by zero";
+    IntegerOverflow = "E0406", Error, None, "integer overflow";
+    NoSuchField = "E0407", Error, None, "the record has no such field";
+    CalledNonFunction = "E0408", Error, None, "called a value that is not a function";
+    RuntimeTypeError = "E0409", Error, None, "a value of the wrong type at run time";
+    InterpolationOfWrongType = "E0410", Error, None, "interpolated value is not a String, Int or Path";
+    InvalidCidr = "E0411", Error, None, "invalid CIDR prefix, address or subnet request";
+    IndexOutOfRange = "E0412", Error, None, "list index out of range";
+    EmptyList = "E0413", Error, None, "`head` or `tail` of an empty list";
+    UnexpectedArgumentField = "E0414", Error, None, "a function got a record argument with a field it does not take";
+    MissingArgumentField = "E0415", Error, None, "a function got a record argument without a field it needs";
+    NotSerializable = "E0416", Error, None, "a function cannot be converted to JSON";
+    ContractViolated = "E0417", Error, None, "a value does not match its type annotation";
+    UnevaluableCode = "E0418", Error, None, "code that failed to parse or load cannot be evaluated";
+    InvalidBuiltinArgument = "E0419", Error, None, "a builtin got an argument outside what it accepts";
 
     // --- E05xx: resource graph (E0501-E0529) and emission (E0530-E0559) -------------------------
     // (resource graph)
@@ -132,6 +165,20 @@ catalogue! {
     RuntimeValueInName = "E0510", Error, None, "a resource name depends on a deployment-time value";
 
     // (emission)
+    ParentInOtherGroup = "E0530", Error, None, "a child or extension resource is in another resource group than its parent or scope";
+    EmptyGuid = "E0531", Error, None, "a guid of no arguments";
+    TemplateTooLarge = "E0532", Error, None, "the ARM template would exceed 4 MB";
+    TooManyResources = "E0533", Error, None, "the ARM template would declare more than 800 resources";
+    TooManyParameters = "E0534", Error, None, "a template would declare more than 256 parameters";
+    TooManyOutputs = "E0535", Error, None, "a template would declare more than 64 outputs";
+    // start-task scripts (E0550-E0559)
+    PackageFileUnreadable = "E0550", Error, None, "a package's local zip cannot be read";
+    InvalidPackageSha256 = "E0551", Error, None, "a package's SHA-256 is not 64 lowercase hex digits";
+    InvalidPackageName = "E0552", Error, None, "a package name or version cannot name a folder on the node";
+    InvalidPackageUrl = "E0553", Error, None, "a package's blob URL is not a plain https Azure blob URL";
+    DuplicatePackage = "E0554", Error, None, "two packages of a pool would share a folder or variable";
+    StartTaskWithoutIdentity = "E0555", Error, None, "a pool with packages has no identity to download them with";
+    InvalidStartTaskPool = "E0556", Error, None, "a pool name cannot name its start-task script folder";
 
     // --- x06xx: analyser ---
     IdentityNotOnPool = "E0601", Error, Some("ID1"), "a pool uses a node identity that is not among its own identities";

@@ -94,7 +94,12 @@ pub fn references_in(node: &Node, out: &mut Vec<ResourceIndex>) {
     match node {
         Node::Str(template) => template_references(template, out),
         Node::List(items) => items.iter().for_each(|n| references_in(n, out)),
-        Node::Object(fields) => fields.values().for_each(|n| references_in(n, out)),
+        Node::Object(fields) => {
+            for (key, value) in fields {
+                template_references(&key_template(key), out);
+                references_in(value, out);
+            }
+        }
         Node::Null | Node::Bool(_) | Node::Int(_) => {}
     }
 }
