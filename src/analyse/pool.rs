@@ -21,18 +21,13 @@ pub(super) fn check(cx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
-fn pool_field<'g>(cx: &Context<'g>, pool: &Pool, path: &[&str]) -> Option<&'g Node> {
-    cx.index
-        .resource(pool.index)
-        .body
-        .get("properties")?
-        .at(path)
+fn pool_field<'g>(pool: &Pool<'g>, path: &[&str]) -> Option<&'g Node> {
+    pool.properties?.at(path)
 }
 
 /// PO1.
 fn configuration(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     let cloud = pool_field(
-        cx,
         pool,
         &["deploymentConfiguration", "cloudServiceConfiguration"],
     )
@@ -52,9 +47,8 @@ fn configuration(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
 }
 
 /// Whether nodes get public IPs: anything but `NoPublicIPAddresses`, or no subnet at all.
-fn has_public_addresses(cx: &Context, pool: &Pool) -> bool {
+fn has_public_addresses(pool: &Pool) -> bool {
     let provision = pool_field(
-        cx,
         pool,
         &[
             "networkConfiguration",
@@ -69,7 +63,6 @@ fn has_public_addresses(cx: &Context, pool: &Pool) -> bool {
 /// PO2.
 fn public_addresses(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     let provision = pool_field(
-        cx,
         pool,
         &[
             "networkConfiguration",
@@ -80,7 +73,7 @@ fn public_addresses(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     .and_then(Node::as_literal);
     let why = match provision {
         Some(p) if p.eq_ignore_ascii_case("NoPublicIPAddresses") => {
-            if pool_field(cx, pool, &["networkConfiguration", "subnetId"]).is_some() {
+            if pool_field(pool, &["networkConfiguration", "subnetId"]).is_some() {
                 return;
             }
             "it names no subnet, so Batch places nodes on its own network".to_string()
@@ -105,7 +98,6 @@ fn remote_access(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     let mut reasons = Vec::new();
     let mut involved = Vec::new();
     let nat_pools = pool_field(
-        cx,
         pool,
         &[
             "networkConfiguration",
@@ -146,10 +138,10 @@ fn remote_access(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
             ));
         }
     }
-    if nat_pools.is_empty() && has_public_addresses(cx, pool) {
+    if nat_pools.is_empty() && has_public_addresses(pool) {
         reasons.push("nodes have public IPs and no `endpointConfiguration`, so Batch opens SSH (Linux) or RDP (Windows) to them".into());
     }
-    let users = texts_of_names(pool_field(cx, pool, &["userAccounts"]));
+    let users = texts_of_names(pool_field(pool, &["userAccounts"]));
     if !users.is_empty() {
         reasons.push(format!(
             "node user accounts ({}) can log in remotely",

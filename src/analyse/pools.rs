@@ -71,6 +71,8 @@ pub struct Pool<'g> {
     pub account: Option<ResourceIndex>,
     pub identities: Vec<IdentityRef>,
     pub subnet: Option<SubnetId>,
+    /// The pool's `properties`.
+    pub properties: Option<&'g Node>,
     /// `deploymentConfiguration.virtualMachineConfiguration`.
     pub vm: Option<&'g Node>,
     pub downloads: Vec<Download>,
@@ -193,6 +195,7 @@ fn read_pool<'g>(index: &Index<'g>, at: ResourceIndex) -> Pool<'g> {
         account,
         identities: super::read::user_assigned(pool),
         subnet,
+        properties,
         vm,
         downloads,
     }

@@ -250,7 +250,9 @@ fn keys_in_configuration(cx: &Context, out: &mut Vec<Finding>) {
                         .iter()
                         .any(|p| matches!(p, Part::Text(t) if t.contains(needle)))
                 };
-                if has("AccountKey=") || (has("sig=") && (has("sv=") || has("se="))) {
+                // Most strings hold neither marker: one search each before the rest.
+                let sas = has("sig=") && (has("sv=") || has("se="));
+                if sas || has("AccountKey=") {
                     found = Some(format!("a SAS token or key in `{}`", path.join(".")));
                 }
             });
