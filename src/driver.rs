@@ -35,6 +35,25 @@ pub fn evaluate_json(path: &Path) -> std::io::Result<Outcome<serde_json::Value>>
     Ok(check_and_evaluate(program, diagnostics))
 }
 
+/// The whole front end on a file, with the value as JSON text written straight from the
+/// evaluator (the fast path of `sblc eval --json`).
+pub fn evaluate_json_text(path: &Path, pretty: bool) -> std::io::Result<Outcome<String>> {
+    let (program, mut diagnostics) = load::load_file(path)?;
+    diagnostics.extend(types::check(&program).diagnostics);
+    let mut value = None;
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        match eval::evaluate_to_json_text(&program, pretty) {
+            Ok(text) => value = Some(text),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    Ok(Outcome {
+        program,
+        diagnostics,
+        value,
+    })
+}
+
 /// The whole front end on text, as if it were the file `name` in `dir` (tests, fuzzing).
 pub fn evaluate_text(name: &str, text: &str, dir: &Path) -> Outcome<serde_json::Value> {
     let (program, diagnostics) = load::load_text(name, text, dir);

@@ -87,6 +87,20 @@ fn thunks_are_memoised() {
 }
 
 #[test]
+fn inherit_from_evaluates_its_source_once() {
+    let dir = temp_dir();
+    let text = "let mk = n: let shared = { v = n; }; in { a = shared; b = shared; }; in { inherit (mk 1) a b; }";
+    let same = on_big_stack(move || {
+        let (program, _) = load_text("main.sbl", text, &dir);
+        let value = sblc::eval::evaluate(&program).unwrap();
+        let record = value.as_record().unwrap();
+        let force = |name: &str| record.get(name).unwrap().force().unwrap();
+        force("a").is_same(&force("b"))
+    });
+    assert!(same, "`mk 1` ran once for both names");
+}
+
+#[test]
 fn the_value_api_walks_results_lazily() {
     let dir = temp_dir();
     let text = "{ name = \"pool\"; nodes = [ 1 2 ]; broken = throw \"not forced\"; path = ./x; nested.flag = true; }";

@@ -191,10 +191,10 @@ fn inherit_in_records() {
 }
 
 #[test]
-fn inherit_from_evaluates_the_source_once() {
+fn inherit_sources_in_a_let_see_the_let() {
     assert_eq!(
-        eval_json("let calls = { a = 1; b = 2; }; in { inherit (calls) a b; }"),
-        json!({"a": 1, "b": 2})
+        eval_json("let r = { a = 1; b = 2; }; inherit (r) a b; c = a + b; in { inherit c; n = rec { inherit (r) a; z = a * 10; }; }"),
+        json!({"c": 3, "n": {"a": 1, "z": 10}})
     );
 }
 
@@ -401,4 +401,39 @@ fn json_text_is_what_serde_json_prints() {
         serde_json::to_string(&value).unwrap()
     );
     assert_eq!(eval_common::eval_json_text("[ ]", true), "[]");
+}
+
+#[test]
+fn very_deep_values_are_built_compared_and_dropped_without_overflow() {
+    assert_eq!(
+        eval_json("let deep = foldl (acc: x: [ acc ]) [ ] (range 0 300000); in length deep"),
+        json!(1)
+    );
+    assert_eq!(
+        eval_json(
+            "let deep = foldl (acc: x: { inner = acc; }) { } (range 0 300000); in isAttrs deep"
+        ),
+        json!(true)
+    );
+    assert_eq!(
+        eval_json(
+            "let chain = foldl (f: x: (y: f y)) (y: y) (range 0 300000); in isFunction chain"
+        ),
+        json!(true)
+    );
+    let d = eval_error("let deep = foldl (acc: x: [ acc ]) [ ] (range 0 300000); in deep == deep");
+    assert_eq!(d.code, Code::RecursionTooDeep);
+    let d = eval_error("let deep = foldl (acc: x: [ acc ]) [ ] (range 0 300000); in deep");
+    assert_eq!(
+        d.code,
+        Code::RecursionTooDeep,
+        "JSON of a value nested too deeply"
+    );
+}
+
+#[test]
+fn a_value_containing_a_function_is_not_equal_to_itself() {
+    assert_eq!(eval_json("let l = [ (x: x) ]; in l == l"), json!(false));
+    assert_eq!(eval_json("let r = { f = x: x; }; in r == r"), json!(false));
+    assert_eq!(eval_json("let r = { a = [ 1 ]; }; in r == r"), json!(true));
 }

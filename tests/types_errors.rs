@@ -395,3 +395,17 @@ fn lambda_arguments_see_the_types_of_the_other_arguments() {
         &["did you mean `enabled`?"],
     );
 }
+
+#[test]
+fn builtins_record_holds_the_functions() {
+    single_error(
+        "builtins.mapp",
+        Code::SelectedFieldMissing,
+        &["did you mean `map`?"],
+    );
+    single_error(
+        "builtins.tenantId",
+        Code::SelectedFieldMissing,
+        &["no field `tenantId`"],
+    );
+}

@@ -317,3 +317,8 @@ fn lists_may_mix_types() {
 fn unknown_functions_accept_records_with_more_fields() {
     assert_clean("let mkAll = f: [ (f { a = 1; }) (f { a = 1; b = 2; }) ]; in mkAll (r: r.a)");
 }
+
+#[test]
+fn deployment_context_strings_are_in_scope() {
+    assert_clean("\"/subscriptions/${subscriptionId}/tenants/${tenantId}\"");
+}

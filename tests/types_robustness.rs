@@ -213,3 +213,17 @@ fn a_list_of_records_with_distinct_fields_stays_linear() {
     let budget = if cfg!(debug_assertions) { 2_000 } else { 100 };
     assert!(took < Duration::from_millis(budget), "took {took:?}");
 }
+
+#[test]
+fn thousands_of_unknown_names_are_reported_quickly() {
+    let mut text = String::from("let\n");
+    for i in 0..5_000 {
+        text.push_str(&format!("  value{i} = valu{i} + missing;\n"));
+    }
+    text.push_str("in value0\n");
+    let (errors, took) = parse_and_check(text);
+    assert_eq!(errors, 10_000);
+    eprintln!("10,000 unknown names: {took:?}");
+    let budget = if cfg!(debug_assertions) { 5_000 } else { 300 };
+    assert!(took < Duration::from_millis(budget), "took {took:?}");
+}

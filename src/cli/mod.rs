@@ -109,18 +109,23 @@ fn check(files: &[PathBuf], output: &Output) -> ExitCode {
 }
 
 fn eval(file: &std::path::Path, json: bool, output: &Output) -> ExitCode {
-    let outcome = match sblc::driver::evaluate_json(file) {
-        Ok(outcome) => outcome,
-        Err(error) => return io_error(file, &error),
-    };
-    output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
-    let Some(value) = outcome.value else {
-        return ExitCode::from(EXIT_INPUT_ERRORS);
-    };
     let text = if json {
-        serde_json::to_string_pretty(&value).unwrap_or_default()
+        let outcome = match sblc::driver::evaluate_json_text(file, true) {
+            Ok(outcome) => outcome,
+            Err(error) => return io_error(file, &error),
+        };
+        output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
+        outcome.value
     } else {
-        value_text::to_sbl(&value)
+        let outcome = match sblc::driver::evaluate_json(file) {
+            Ok(outcome) => outcome,
+            Err(error) => return io_error(file, &error),
+        };
+        output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
+        outcome.value.map(|value| value_text::to_sbl(&value))
+    };
+    let Some(text) = text else {
+        return ExitCode::from(EXIT_INPUT_ERRORS);
     };
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{text}").is_err() {

@@ -4,8 +4,15 @@
 //! up the Rust stack it passes the calls that were in progress; each adds a "called from here"
 //! label, innermost first, up to [`TRACE_LIMIT`], then a note counts the rest. The trace costs
 //! nothing unless an error happens.
+//!
+//! The diagnostics the machine itself raises are built here, out of line (`#[cold]`, never
+//! inlined), so that the functions every level of evaluation goes through keep small stack
+//! frames.
 
-use crate::diagnostic::Diagnostic;
+use super::machine::MAX_DEPTH;
+use super::symbol::Sym;
+use super::value::{Record, Value};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 
 /// The most "called from here" labels one diagnostic gets.
@@ -87,4 +94,124 @@ pub fn a(type_name: &str) -> String {
         _ => "a",
     };
     format!("{article} {type_name}")
+}
+
+#[cold]
+#[inline(never)]
+pub fn black_hole(span: Span) -> Box<EvalError> {
+    EvalError::new(
+        Diagnostic::new(
+            Code::InfiniteRecursion,
+            "infinite recursion: this value depends on itself",
+            span,
+            "computing this needs its own value",
+        )
+        .with_help("break the cycle: a binding cannot be defined in terms of itself"),
+    )
+}
+
+#[cold]
+#[inline(never)]
+pub fn too_deep(span: Span, depth: u32) -> Box<EvalError> {
+    let message = if depth >= MAX_DEPTH {
+        format!("evaluation nested more than {MAX_DEPTH} levels deep")
+    } else {
+        "evaluation nested too deeply for the stack".to_string()
+    };
+    EvalError::new(
+        Diagnostic::new(
+            Code::RecursionTooDeep,
+            message,
+            span,
+            "the limit was reached here",
+        )
+        .with_help(
+            "a recursive function probably never reaches its base case \
+             (or a value is nested that deeply)",
+        ),
+    )
+}
+
+#[cold]
+#[inline(never)]
+pub fn invalid(why: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnevaluableCode,
+        format!("cannot evaluate this: {why}"),
+        span,
+        "reported earlier",
+    )
+}
+
+/// A bug in the compiler, reported instead of panicking.
+#[cold]
+#[inline(never)]
+pub fn internal(what: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnevaluableCode,
+        format!("internal evaluator error: {what}"),
+        span,
+        "while evaluating this",
+    )
+    .with_note("this is a bug in sblc; please report it")
+}
+
+#[cold]
+#[inline(never)]
+pub fn not_a_record(value: &Value, name: Sym, target: Span, field: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::RuntimeTypeError,
+        format!("cannot select field `{name}` from {}", a(value.type_name())),
+        target,
+        format!("this is {}, not a record", a(value.type_name())),
+    )
+    .with_label(field, "field selected here")
+}
+
+#[cold]
+#[inline(never)]
+pub fn missing_field(record: &Record, name: Sym, span: Span, target: Span) -> Diagnostic {
+    let name = name.name();
+    let names: Vec<std::rc::Rc<str>> = record.names().collect();
+    let mut d = Diagnostic::new(
+        Code::NoSuchField,
+        format!("the record has no field `{name}`"),
+        span,
+        "no such field",
+    )
+    .with_label(target, "this record");
+    if let Some(best) = did_you_mean(&name, names.iter().map(|s| &**s)) {
+        d = d.with_help(format!("did you mean `{best}`?"));
+    } else if names.is_empty() {
+        d = d.with_note("the record is empty");
+    } else {
+        let shown: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
+        let more = if names.len() > 12 { ", ..." } else { "" };
+        d = d.with_note(format!("its fields are: {}{more}", shown.join(", ")));
+    }
+    d.with_help_if_none(format!(
+        "use `r.{name} or default` if the field is optional"
+    ))
+}
+
+trait HelpIfNone {
+    fn with_help_if_none(self, help: String) -> Self;
+}
+
+impl HelpIfNone for Diagnostic {
+    fn with_help_if_none(self, help: String) -> Diagnostic {
+        if self.help.is_some() {
+            self
+        } else {
+            self.with_help(help)
+        }
+    }
+}
+
+/// Adds the call at `span` to an error's trace.
+pub fn traced(span: Span) -> impl FnOnce(Box<EvalError>) -> Box<EvalError> {
+    move |mut e| {
+        e.add_call(span);
+        e
+    }
 }

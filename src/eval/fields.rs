@@ -108,6 +108,10 @@ impl FieldMap {
         self.entries.iter().map(|(_, t)| t)
     }
 
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Thunk> + '_ {
+        self.entries.iter_mut().map(|(_, t)| t)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&Sym, &Thunk)> + '_ {
         self.entries.iter().map(|(s, t)| (s, t))
     }

@@ -15,7 +15,7 @@ use std::fmt::Write;
 use super::error::{fail, EvalError, Fallible};
 use super::machine::Machine;
 use super::symbol::Sym;
-use super::value::{Function, Value};
+use super::value::{Function, Record, Thunk, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 
@@ -61,54 +61,66 @@ impl Writer<'_> {
             }
             Value::Str(s) => escape(s, &mut self.out),
             Value::Path(p) => escape(&p.display, &mut self.out),
+            Value::List(items) if items.is_empty() => self.out.push_str("[]"),
+            Value::Record(record) if record.is_empty() => self.out.push_str("{}"),
             Value::List(items) => {
-                if items.is_empty() {
-                    self.out.push_str("[]");
-                    return Ok(());
-                }
-                self.out.push('[');
-                self.depth += 1;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(',');
-                    }
-                    self.newline();
-                    self.path.push(Step::Item(i));
-                    let item = self.m.force(item).map_err(|e| in_place(e, &self.path))?;
-                    self.value(&item)?;
-                    self.path.pop();
-                }
-                self.depth -= 1;
-                self.newline();
-                self.out.push(']');
+                // Count the nesting in the machine: a value nested too deeply must stop with
+                // an error, not overflow the stack.
+                self.m.enter(self.span)?;
+                let result = self.list(items);
+                self.m.leave();
+                result?;
             }
             Value::Record(record) => {
-                if record.is_empty() {
-                    self.out.push_str("{}");
-                    return Ok(());
-                }
-                self.out.push('{');
-                self.depth += 1;
-                for (i, (name, thunk)) in record.fields.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(',');
-                    }
-                    self.newline();
-                    escape(&name.name(), &mut self.out);
-                    self.out.push_str(if self.pretty { ": " } else { ":" });
-                    self.path.push(Step::Field(*name));
-                    let field = self.m.force(thunk).map_err(|e| in_place(e, &self.path))?;
-                    self.value(&field)?;
-                    self.path.pop();
-                }
-                self.depth -= 1;
-                self.newline();
-                self.out.push('}');
+                self.m.enter(self.span)?;
+                let result = self.record(record);
+                self.m.leave();
+                result?;
             }
             Value::Function(function) => {
                 return fail(function_error(function, self.span, &self.path))
             }
         }
+        Ok(())
+    }
+
+    fn list(&mut self, items: &[Thunk]) -> Fallible<()> {
+        self.out.push('[');
+        self.depth += 1;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.newline();
+            self.path.push(Step::Item(i));
+            let item = self.m.force(item).map_err(|e| in_place(e, &self.path))?;
+            self.value(&item)?;
+            self.path.pop();
+        }
+        self.depth -= 1;
+        self.newline();
+        self.out.push(']');
+        Ok(())
+    }
+
+    fn record(&mut self, record: &Record) -> Fallible<()> {
+        self.out.push('{');
+        self.depth += 1;
+        for (i, (name, thunk)) in record.fields.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.newline();
+            escape(&name.name(), &mut self.out);
+            self.out.push_str(if self.pretty { ": " } else { ":" });
+            self.path.push(Step::Field(*name));
+            let field = self.m.force(thunk).map_err(|e| in_place(e, &self.path))?;
+            self.value(&field)?;
+            self.path.pop();
+        }
+        self.depth -= 1;
+        self.newline();
+        self.out.push('}');
         Ok(())
     }
 

@@ -8,19 +8,23 @@
 //!
 //! Recursion in the evaluated program is recursion of these Rust functions, so the machine counts
 //! how deeply thunks and calls are nested and stops with a diagnostic at [`MAX_DEPTH`], long
-//! before the 256 MiB stack of the evaluation thread ([`crate::driver::with_large_stack`]) runs out. A thunk met
-//! again while it is being computed is a black hole: the value depends on itself.
+//! before the 256 MiB stack of the evaluation thread ([`crate::driver::with_large_stack`]) runs
+//! out; the functions on that path keep small frames (cases and errors live out of line). A
+//! thunk met again while it is being computed is a black hole: the value depends on itself.
+//!
+//! Function calls are in [`super::calls`].
 
 use std::rc::Rc;
 
-use super::builtins::Builtin;
 use super::contract::{self, ContractPath, ContractSite};
-use super::error::{a, fail, EvalError, Fallible};
-use super::ir::{FieldIr, FrameIr, Ir, IrKind, LambdaIr, ParamIr, PatternIr, RecordIr, StrPartIr};
+use super::error::{
+    a, black_hole, fail, internal, invalid, missing_field, not_a_record, too_deep, traced, Fallible,
+};
+use super::ir::{FieldIr, FrameIr, Ir, IrKind, RecordIr, StrPartIr};
 use super::ops;
 use super::symbol::Sym;
 use super::value::{Application, Arg, Env, Function, Record, State, Step, Thunk, Value};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
 
@@ -45,7 +49,7 @@ pub struct Machine {
     /// string built while another is being built (`"a${"b${c}"}"`) leaves the outer one intact.
     pub(crate) scratch: String,
     /// The call sites around the declaring builtin being called (see [`Machine::origin_trace`]).
-    origins: Vec<Span>,
+    pub(crate) origins: Vec<Span>,
 }
 
 impl Default for Machine {
@@ -78,7 +82,7 @@ impl Machine {
             Step::Value(value) => Ok(value),
             Step::Work(State::Forcing(span)) => Err(black_hole(span)),
             Step::Work(work) => {
-                let result = self.nested(work.span(), |m| m.run(&work));
+                let result = self.descend(work.span(), |m| m.run(&work));
                 match &result {
                     Ok(value) => thunk.finish(State::Done(value.clone())),
                     Err(_) => thunk.finish(work),
@@ -88,18 +92,31 @@ impl Machine {
         }
     }
 
-    /// Runs `f` one level deeper, failing at [`MAX_DEPTH`].
-    fn nested<T>(
-        &mut self,
-        span: Span,
-        f: impl FnOnce(&mut Machine) -> Fallible<T>,
-    ) -> Fallible<T> {
+    /// Goes one level deeper, failing at [`MAX_DEPTH`] (or when the stack budget is spent).
+    /// Every `enter` that succeeds must be matched by a [`Machine::leave`]. Code outside the
+    /// machine that recurses into values (deep equality, JSON, `toString`) uses this too: their
+    /// parts may all be forced already and so never pass through [`Machine::force`]'s count.
+    pub fn enter(&mut self, span: Span) -> Fallible<()> {
         if self.depth >= MAX_DEPTH || self.stack_used() > STACK_BUDGET {
             return Err(too_deep(span, self.depth));
         }
         self.depth += 1;
+        Ok(())
+    }
+
+    pub fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Runs `f` one level deeper (see [`Machine::enter`]).
+    pub fn descend<T>(
+        &mut self,
+        span: Span,
+        f: impl FnOnce(&mut Machine) -> Fallible<T>,
+    ) -> Fallible<T> {
+        self.enter(span)?;
         let result = f(self);
-        self.depth -= 1;
+        self.leave();
         result
     }
 
@@ -158,7 +175,7 @@ impl Machine {
         }
     }
 
-    fn frame(frame: &FrameIr, env: &Rc<Env>) -> Rc<Env> {
+    pub(crate) fn frame(frame: &FrameIr, env: &Rc<Env>) -> Rc<Env> {
         if !frame.recursive {
             let slots = frame
                 .slots
@@ -168,7 +185,7 @@ impl Machine {
             return Rc::new(Env {
                 slots,
                 parent: Some(env.clone()),
-                origin: Span::default(),
+                origins: env.origins.clone(),
             });
         }
         // The slots' code runs in the frame being made: make the thunks, then the frame, then
@@ -184,7 +201,7 @@ impl Machine {
         let new = Rc::new(Env {
             slots,
             parent: Some(env.clone()),
-            origin: Span::default(),
+            origins: env.origins.clone(),
         });
         for (code, thunk) in frame.slots.iter().zip(new.slots.iter()) {
             if !matches!(code.kind, IrKind::Const(_)) {
@@ -389,233 +406,6 @@ impl Machine {
     }
 
     #[inline(never)]
-    fn call(&mut self, func: &Ir, args: &[Rc<Ir>], env: &Rc<Env>) -> Fallible<Value> {
-        let mut callee = self.eval(func, env)?;
-        let mut next = 0;
-        while next < args.len() {
-            let call_span = func.span.to(args[next].span);
-            let function = match &callee {
-                Value::Function(function) => function.clone(),
-                other => {
-                    let callee_span = match next {
-                        0 => func.span,
-                        _ => func.span.to(args[next - 1].span),
-                    };
-                    return fail(not_a_function(other, callee_span, args[next].span));
-                }
-            };
-            match &*function {
-                Function::Builtin { op, args: given } => {
-                    let (result, used) = self.call_builtin(*op, given, func, &args[next..], env)?;
-                    callee = result;
-                    next += used;
-                }
-                Function::Lambda {
-                    lambda,
-                    env: closure,
-                } => {
-                    let arg = Arg {
-                        thunk: Self::thunk(&args[next], env),
-                        span: args[next].span,
-                    };
-                    next += 1;
-                    callee = self
-                        .call_lambda(lambda, closure, arg, call_span)
-                        .map_err(traced(call_span))?;
-                }
-            }
-        }
-        Ok(callee)
-    }
-
-    /// Calls the builtin `op` (already given `given`) with as many of `args` as it still needs,
-    /// all at once; or, if fewer are there, makes the partial application. Returns the result
-    /// and how many of `args` were used.
-    #[inline(never)]
-    fn call_builtin(
-        &mut self,
-        op: Builtin,
-        given: &[Arg],
-        func: &Ir,
-        args: &[Rc<Ir>],
-        env: &Rc<Env>,
-    ) -> Fallible<(Value, usize)> {
-        let wanted = op.arity() - given.len();
-        let available = args.len().min(wanted);
-        let mut all = Vec::with_capacity(given.len() + available);
-        all.extend(given.iter().cloned());
-        for arg in &args[..available] {
-            all.push(Arg {
-                thunk: Self::thunk(arg, env),
-                span: arg.span,
-            });
-        }
-        let result = if available == wanted {
-            let call_span = func.span.to(args[available - 1].span);
-            if op.declares() {
-                self.origins = origin_chain(env);
-            }
-            op.call(self, &all, call_span).map_err(traced(call_span))?
-        } else {
-            Value::Function(Rc::new(Function::Builtin { op, args: all }))
-        };
-        Ok((result, available))
-    }
-
-    /// Applies `func` to one argument (used by builtins such as `map`).
-    pub fn apply(&mut self, func: &Value, arg: Arg, call_span: Span) -> Fallible<Value> {
-        let Value::Function(function) = func else {
-            return fail(not_a_function(func, call_span, arg.span));
-        };
-        match &**function {
-            Function::Builtin { op, args } => {
-                let mut all = Vec::with_capacity(args.len() + 1);
-                all.extend(args.iter().cloned());
-                all.push(arg);
-                if all.len() == op.arity() {
-                    op.call(self, &all, call_span)
-                } else {
-                    Ok(Value::Function(Rc::new(Function::Builtin {
-                        op: *op,
-                        args: all,
-                    })))
-                }
-            }
-            Function::Lambda { lambda, env } => self.call_lambda(lambda, env, arg, call_span),
-        }
-    }
-
-    /// Applies `func` to two arguments in turn.
-    pub fn apply2(&mut self, func: &Value, first: Arg, second: Arg, span: Span) -> Fallible<Value> {
-        let partial = self.apply(func, first, span)?;
-        self.apply(&partial, second, span)
-    }
-
-    #[inline(never)]
-    fn call_lambda(
-        &mut self,
-        lambda: &LambdaIr,
-        closure: &Rc<Env>,
-        arg: Arg,
-        call_span: Span,
-    ) -> Fallible<Value> {
-        self.nested(call_span, |m| {
-            let env = match &lambda.param {
-                ParamIr::Name { annotation } => {
-                    let thunk = match annotation {
-                        Some((contract, annotation)) => contract::wrap(
-                            arg.thunk,
-                            contract,
-                            &Rc::new(ContractSite {
-                                value: arg.span,
-                                annotation: *annotation,
-                            }),
-                            Rc::new(ContractPath::Root),
-                        ),
-                        None => arg.thunk,
-                    };
-                    Rc::new(Env {
-                        slots: Box::new([thunk]),
-                        parent: Some(closure.clone()),
-                        origin: arg.span,
-                    })
-                }
-                ParamIr::Pattern(pattern) => m.bind_pattern(pattern, arg, closure)?,
-            };
-            m.eval(&lambda.body, &env)
-        })
-    }
-
-    /// The frame of a call to a function with a record pattern: the argument's fields, the
-    /// defaults of fields it lacks (run in the frame itself), and the `@` name.
-    #[inline(never)]
-    fn bind_pattern(
-        &mut self,
-        pattern: &PatternIr,
-        arg: Arg,
-        closure: &Rc<Env>,
-    ) -> Fallible<Rc<Env>> {
-        let arg_span = arg.span;
-        let value = self.force(&arg.thunk)?;
-        let Value::Record(record) = &value else {
-            return fail(
-                Diagnostic::new(
-                    Code::RuntimeTypeError,
-                    format!(
-                        "this function takes a record, but was given {}",
-                        a(value.type_name())
-                    ),
-                    arg.span,
-                    format!("this is {}", a(value.type_name())),
-                )
-                .with_label(pattern.span, "the function's record pattern"),
-            );
-        };
-        if !pattern.open {
-            if let Some(extra) = record
-                .syms()
-                .find(|name| !pattern.fields.iter().any(|f| f.name == *name))
-            {
-                return fail(unexpected_field(pattern, extra, arg.span));
-            }
-        }
-        let mut slots = Vec::with_capacity(pattern.fields.len() + usize::from(pattern.bind));
-        let mut defaults = Vec::new();
-        for field in &pattern.fields {
-            let thunk = match (record.get_sym(field.name), &field.default) {
-                (Some(given), _) => given.clone(),
-                (None, Some(default)) => {
-                    let thunk = Thunk::unfilled();
-                    defaults.push((thunk.clone(), default.clone()));
-                    thunk
-                }
-                (None, None) => {
-                    return fail(
-                        Diagnostic::new(
-                            Code::MissingArgumentField,
-                            format!("the argument has no field `{}`", field.name),
-                            arg.span,
-                            format!("this record lacks `{}`", field.name),
-                        )
-                        .with_label(field.span, "required by this parameter")
-                        .with_help(format!(
-                            "pass `{} = ...;`, or give the parameter a default (`{} ? ...`)",
-                            field.name, field.name
-                        )),
-                    )
-                }
-            };
-            slots.push(match &field.annotation {
-                Some((contract, annotation)) => contract::wrap(
-                    thunk,
-                    contract,
-                    &Rc::new(ContractSite {
-                        value: arg.span,
-                        annotation: *annotation,
-                    }),
-                    Rc::new(ContractPath::Field(Rc::new(ContractPath::Root), field.name)),
-                ),
-                None => thunk,
-            });
-        }
-        if pattern.bind {
-            slots.push(Thunk::ready(value.clone()));
-        }
-        let env = Rc::new(Env {
-            slots: slots.into_boxed_slice(),
-            parent: Some(closure.clone()),
-            origin: arg_span,
-        });
-        for (thunk, code) in defaults {
-            thunk.fill(State::Code {
-                code,
-                env: env.clone(),
-            });
-        }
-        Ok(env)
-    }
-
-    #[inline(never)]
     fn select(
         &mut self,
         target: &Ir,
@@ -710,182 +500,5 @@ impl Machine {
             }
         }
         Ok(())
-    }
-}
-
-// Errors are built out of line (`#[cold]`, never inlined) so that the functions every level of
-// evaluation goes through keep small stack frames.
-
-#[cold]
-#[inline(never)]
-fn black_hole(span: Span) -> Box<EvalError> {
-    EvalError::new(
-        Diagnostic::new(
-            Code::InfiniteRecursion,
-            "infinite recursion: this value depends on itself",
-            span,
-            "computing this needs its own value",
-        )
-        .with_help("break the cycle: a binding cannot be defined in terms of itself"),
-    )
-}
-
-#[cold]
-#[inline(never)]
-fn too_deep(span: Span, depth: u32) -> Box<EvalError> {
-    let message = if depth >= MAX_DEPTH {
-        format!("evaluation nested more than {MAX_DEPTH} levels deep")
-    } else {
-        "evaluation nested too deeply for the stack".to_string()
-    };
-    EvalError::new(
-        Diagnostic::new(
-            Code::RecursionTooDeep,
-            message,
-            span,
-            "the limit was reached here",
-        )
-        .with_help("a recursive function probably never reaches its base case"),
-    )
-}
-
-#[cold]
-#[inline(never)]
-fn invalid(why: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::UnevaluableCode,
-        format!("cannot evaluate this: {why}"),
-        span,
-        "reported earlier",
-    )
-}
-
-/// A bug in the compiler, reported instead of panicking.
-#[cold]
-#[inline(never)]
-pub fn internal(what: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::UnevaluableCode,
-        format!("internal evaluator error: {what}"),
-        span,
-        "while evaluating this",
-    )
-    .with_note("this is a bug in sblc; please report it")
-}
-
-#[cold]
-#[inline(never)]
-fn not_a_record(value: &Value, name: Sym, target: Span, field: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::RuntimeTypeError,
-        format!("cannot select field `{name}` from {}", a(value.type_name())),
-        target,
-        format!("this is {}, not a record", a(value.type_name())),
-    )
-    .with_label(field, "field selected here")
-}
-
-#[cold]
-#[inline(never)]
-fn not_a_function(value: &Value, callee: Span, arg: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::CalledNonFunction,
-        format!("{} is not a function", a(value.type_name())),
-        callee,
-        format!("this is {}, not a function", a(value.type_name())),
-    )
-    .with_label(arg, "but it is given this argument")
-}
-
-#[cold]
-#[inline(never)]
-fn unexpected_field(pattern: &PatternIr, extra: Sym, arg: Span) -> Diagnostic {
-    let extra = extra.name();
-    let names: Vec<std::rc::Rc<str>> = pattern.fields.iter().map(|f| f.name.name()).collect();
-    let d = Diagnostic::new(
-        Code::UnexpectedArgumentField,
-        format!("the function does not take a field `{extra}`"),
-        arg,
-        format!("this record has a field `{extra}`"),
-    )
-    .with_label(
-        pattern.span,
-        format!("this pattern has no `{extra}` and no `...`"),
-    );
-    match did_you_mean(&extra, names.iter().map(|s| &**s)) {
-        Some(best) => d.with_help(format!("did you mean `{best}`?")),
-        None => d.with_help("remove the field, or add `...` to the pattern to accept other fields"),
-    }
-}
-
-#[cold]
-#[inline(never)]
-pub fn missing_field(record: &Record, name: Sym, span: Span, target: Span) -> Diagnostic {
-    let name = name.name();
-    let names: Vec<std::rc::Rc<str>> = record.names().collect();
-    let mut d = Diagnostic::new(
-        Code::NoSuchField,
-        format!("the record has no field `{name}`"),
-        span,
-        "no such field",
-    )
-    .with_label(target, "this record");
-    if let Some(best) = did_you_mean(&name, names.iter().map(|s| &**s)) {
-        d = d.with_help(format!("did you mean `{best}`?"));
-    } else if names.is_empty() {
-        d = d.with_note("the record is empty");
-    } else {
-        let shown: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
-        let more = if names.len() > 12 { ", ..." } else { "" };
-        d = d.with_note(format!("its fields are: {}{more}", shown.join(", ")));
-    }
-    d.with_help_if_none(format!(
-        "use `r.{name} or default` if the field is optional"
-    ))
-}
-
-trait HelpIfNone {
-    fn with_help_if_none(self, help: String) -> Self;
-}
-
-impl HelpIfNone for Diagnostic {
-    fn with_help_if_none(self, help: String) -> Diagnostic {
-        if self.help.is_some() {
-            self
-        } else {
-            self.with_help(help)
-        }
-    }
-}
-
-/// The call sites of the function frames around `env`, innermost first.
-fn origin_chain(env: &Rc<Env>) -> Vec<Span> {
-    let mut chain = Vec::new();
-    let mut frame = Some(env);
-    while let Some(env) = frame {
-        if env.origin != Span::default() {
-            chain.push(env.origin);
-        }
-        frame = env.parent.as_ref();
-    }
-    chain
-}
-
-impl Machine {
-    /// Where a declaration happened: the declaring call itself, then the call sites of the
-    /// functions it is lexically inside, innermost first. When a stdlib function declares a
-    /// resource, the user's call of that function is in this list.
-    pub(crate) fn origin_trace(&mut self, call: Span) -> Vec<Span> {
-        let mut trace = vec![call];
-        trace.append(&mut self.origins);
-        trace
-    }
-}
-
-/// Adds the call at `span` to an error's trace.
-pub fn traced(span: Span) -> impl FnOnce(Box<EvalError>) -> Box<EvalError> {
-    move |mut e| {
-        e.add_call(span);
-        e
     }
 }

@@ -18,6 +18,7 @@
 //! thread too.
 
 mod builtins;
+mod calls;
 mod contract;
 mod deploy;
 mod error;

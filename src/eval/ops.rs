@@ -77,8 +77,8 @@ pub fn binary(
                 _ => ordering.is_ge(),
             }))
         }
-        BinOp::Eq => Ok(Value::Bool(equal(m, left, right)?)),
-        BinOp::NotEq => Ok(Value::Bool(!equal(m, left, right)?)),
+        BinOp::Eq => Ok(Value::Bool(equal(m, left, right, whole)?)),
+        BinOp::NotEq => Ok(Value::Bool(!equal(m, left, right, whole)?)),
         BinOp::Concat => match (left, right) {
             (Value::List(x), Value::List(y)) => {
                 if x.is_empty() {
@@ -123,15 +123,17 @@ pub fn binary(
                 "two records",
             )),
         },
-        BinOp::And | BinOp::Or => fail(super::machine::internal(
+        BinOp::And | BinOp::Or => fail(super::error::internal(
             "`&&`/`||` reached the operator table",
             op_span,
         )),
     }
 }
 
-/// Deep structural equality. Values of different types are unequal; functions are never equal.
-pub fn equal(m: &mut Machine, left: &Value, right: &Value) -> Fallible<bool> {
+/// Deep structural equality. Values of different types are unequal; functions are never equal,
+/// so there is no shortcut for a value compared with itself (it may contain a function).
+/// `span` is the comparison, for the error if the values nest too deeply.
+pub fn equal(m: &mut Machine, left: &Value, right: &Value, span: Span) -> Fallible<bool> {
     Ok(match (left, right) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -142,31 +144,32 @@ pub fn equal(m: &mut Machine, left: &Value, right: &Value) -> Fallible<bool> {
             if x.len() != y.len() {
                 return Ok(false);
             }
-            for (a, b) in x.iter().zip(y.iter()) {
-                let (a, b) = (m.force(a)?, m.force(b)?);
-                if !equal(m, &a, &b)? {
-                    return Ok(false);
+            m.descend(span, |m| {
+                for (a, b) in x.iter().zip(y.iter()) {
+                    let (a, b) = (m.force(a)?, m.force(b)?);
+                    if !equal(m, &a, &b, span)? {
+                        return Ok(false);
+                    }
                 }
-            }
-            true
+                Ok(true)
+            })?
         }
         (Value::Record(x), Value::Record(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return Ok(true);
-            }
             if x.len() != y.len() {
                 return Ok(false);
             }
-            for (name, a) in &x.fields {
-                let Some(b) = y.get_sym(*name) else {
-                    return Ok(false);
-                };
-                let (a, b) = (m.force(a)?, m.force(b)?);
-                if !equal(m, &a, &b)? {
-                    return Ok(false);
+            m.descend(span, |m| {
+                for (name, a) in &x.fields {
+                    let Some(b) = y.get_sym(*name) else {
+                        return Ok(false);
+                    };
+                    let (a, b) = (m.force(a)?, m.force(b)?);
+                    if !equal(m, &a, &b, span)? {
+                        return Ok(false);
+                    }
                 }
-            }
-            true
+                Ok(true)
+            })?
         }
         _ => false,
     })

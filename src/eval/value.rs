@@ -12,9 +12,12 @@
 //! links and indexes a slice; names are never hashed at run time.
 //!
 //! Every compound value is behind an `Rc`, so cloning a [`Value`] is cheap and never deep: `//`
-//! copies only the top-level map of field thunks, `++` only the item pointers. Recursive frames
-//! (a `let` whose bindings see each other) are reference cycles until their thunks are forced;
-//! they are freed when the compiler exits, as in Nix.
+//! copies only the top-level map of field thunks, `++` only the item pointers. A recursive frame
+//! (a `let` whose bindings see each other) and its thunks refer to each other; the cycle breaks
+//! as the thunks are forced (a done thunk drops its code and environment). A frame whose thunks
+//! are never all forced, or that a closure keeps, stays allocated until the compiler exits: the
+//! price of reference counting without a cycle collector, the same trade Nix makes by rarely
+//! running its garbage collector during an evaluation.
 //!
 //! The enum [`Value`] is meant to grow: the resource graph adds its own variants.
 
@@ -229,10 +232,17 @@ pub struct Arg {
 pub struct Env {
     pub(crate) slots: Box<[Thunk]>,
     pub(crate) parent: Option<Rc<Env>>,
-    /// For a function call's frame, the span of the argument it was called with (the call
-    /// site); empty for other frames. Declarations read the chain of these to find the user's
-    /// line that led to them, also through stdlib functions.
-    pub(crate) origin: Span,
+    /// The call sites that led to this frame, innermost first: a function call's frame adds the
+    /// span of its argument to its caller's list; other frames share their parent's. Declarations
+    /// read it to find the user's line that led to them, also through stdlib functions. Only
+    /// spans are kept, so frames never keep each other alive.
+    pub(crate) origins: Option<Rc<Origins>>,
+}
+
+/// One call site in a frame's list of [`Env::origins`].
+pub(crate) struct Origins {
+    pub(crate) span: Span,
+    pub(crate) outer: Option<Rc<Origins>>,
 }
 
 impl Env {
@@ -240,7 +250,7 @@ impl Env {
         Rc::new(Env {
             slots: Box::new([]),
             parent: None,
-            origin: Span::default(),
+            origins: None,
         })
     }
 
@@ -366,6 +376,72 @@ impl State {
             State::Checked(checked) => checked.site.value,
             State::Done(_) => Span::default(),
         }
+    }
+}
+
+/// Dropping a value nested a million levels deep (a list built by folding, a chain of closures)
+/// must not overflow the stack by dropping recursively. Values nest only through thunks (items,
+/// fields, captured variables, given arguments), so a thunk that is the last owner of a list,
+/// record or function takes it out and drops the nested ones one by one from a worklist; each is
+/// emptied of its own nested parts before it is dropped, so no drop recurses more than a level.
+impl Drop for Thunk {
+    fn drop(&mut self) {
+        let Some(mut current) = self.take_nested() else {
+            return;
+        };
+        let mut pending: Vec<Value> = Vec::new();
+        loop {
+            match &mut current {
+                Value::List(items) => {
+                    if let Some(items) = Rc::get_mut(items) {
+                        pending.extend(items.iter_mut().filter_map(Thunk::take_nested));
+                    }
+                }
+                Value::Record(record) => {
+                    if let Some(record) = Rc::get_mut(record) {
+                        pending.extend(record.fields.values_mut().filter_map(Thunk::take_nested));
+                    }
+                }
+                Value::Function(function) => match Rc::get_mut(function) {
+                    Some(Function::Lambda { env, .. }) => {
+                        if let Some(env) = Rc::get_mut(env) {
+                            pending.extend(env.slots.iter_mut().filter_map(Thunk::take_nested));
+                        }
+                    }
+                    Some(Function::Builtin { args, .. }) => pending.extend(
+                        args.iter_mut()
+                            .filter_map(|arg| Thunk::take_nested(&mut arg.thunk)),
+                    ),
+                    None => {}
+                },
+                _ => {}
+            }
+            drop(current);
+            match pending.pop() {
+                Some(next) => current = next,
+                None => break,
+            }
+        }
+    }
+}
+
+impl Thunk {
+    /// The list, record or function this thunk alone owns, taken out (`null` is left behind).
+    fn take_nested(&mut self) -> Option<Value> {
+        let slot = match &mut self.0 {
+            Repr::Ready(value) => value,
+            Repr::Lazy(cell) => match Rc::get_mut(cell)?.get_mut() {
+                State::Done(value) => value,
+                _ => return None,
+            },
+        };
+        let alone = match slot {
+            Value::List(items) => Rc::strong_count(items) == 1,
+            Value::Record(record) => Rc::strong_count(record) == 1,
+            Value::Function(function) => Rc::strong_count(function) == 1,
+            _ => false,
+        };
+        alone.then(|| std::mem::replace(slot, Value::Null))
     }
 }
 

@@ -5,8 +5,9 @@
 //! Signatures are polymorphic: their type variables are created generic, so every use of a
 //! builtin instantiates fresh ones (`map` used on a list of strings and on a list of records in
 //! the same file is fine). `{..}` in the table, a record of unknown fields, is the open record
-//! type `{ ... }`. Every builtin is in scope by its own name and as a field of the closed record
-//! `builtins` (so `builtins.mapp` is reported with "did you mean `map`").
+//! type `{ ... }`. Every builtin is in scope by its own name and, except the two context
+//! strings, as a field of the closed record `builtins` (so `builtins.mapp` is reported with
+//! "did you mean `map`").
 
 use std::rc::Rc;
 
@@ -73,6 +74,10 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "tenantId",
     "subscriptionId",
 ];
+
+/// The deployment context strings: in scope by name, but (like in the evaluator) not fields of
+/// `builtins`, which holds the functions.
+const CONTEXT_VALUES: &[&str] = &["tenantId", "subscriptionId"];
 
 /// The signature of the builtin `name`, with generic variables from `vars`.
 pub fn signature(name: &str, vars: &mut VarTable) -> Option<Type> {
@@ -183,6 +188,7 @@ fn record(required: &[(&str, Type)], optional: &[(&str, Type)], open: bool) -> T
 pub fn builtins_record(vars: &mut VarTable) -> Type {
     let fields = BUILTIN_NAMES
         .iter()
+        .filter(|name| !CONTEXT_VALUES.contains(name))
         .filter_map(|name| {
             let ty = signature(name, vars)?;
             Some((Rc::from(*name), Field::required(ty, None)))

@@ -6,9 +6,10 @@
 //! methods to [`Checker`].
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::builtins::{builtins_record, signature, BUILTIN_NAMES};
-use super::env::{Alias, Scheme, Scoped};
+use super::env::{Alias, NameMap, Scheme, Scoped};
 use super::fits::{fits, Mismatch};
 use super::ty::Type;
 use super::vars::VarTable;
@@ -21,6 +22,10 @@ use crate::syntax::ast::{Ident, ImportTarget};
 /// Deeper expressions than this are not checked (they get `Any`): the parser bounds bracket
 /// nesting, but a long chain of operators is deep too, and the stack must not overflow.
 const MAX_DEPTH: u32 = 10_000;
+
+/// How many distinct unknown names get a "did you mean" (each compares with every name in
+/// scope; a generated file with thousands of unknown names must still be reported quickly).
+const MAX_SUGGESTED_NAMES: usize = 50;
 
 /// A secondary label explaining where an expected type comes from.
 #[derive(Clone, Copy, Debug)]
@@ -39,6 +44,8 @@ pub(crate) struct Checker<'p> {
     pub diagnostics: Vec<Diagnostic>,
     /// The generalised type of each file checked so far.
     pub modules: HashMap<FileId, Scheme>,
+    /// "did you mean" answers for unknown variables, by name.
+    suggestions: NameMap<Rc<str>, Option<Rc<str>>>,
     depth: u32,
 }
 
@@ -52,6 +59,7 @@ impl<'p> Checker<'p> {
             aliases: Scoped::default(),
             diagnostics: Vec::new(),
             modules: HashMap::new(),
+            suggestions: NameMap::default(),
             depth: 0,
         };
         for name in BUILTIN_NAMES {
@@ -159,7 +167,28 @@ impl<'p> Checker<'p> {
             name.span,
             "not in scope",
         );
-        let best = did_you_mean(&name.name, self.env.names()).map(str::to_string);
+        // A generated file may misspell one name thousands of times: look each up once (the
+        // suggestion is used again while it is in scope).
+        let cached = self.suggestions.get(&name.name).cloned();
+        let best = match cached {
+            Some(Some(best)) if self.env.get(&best).is_some() => Some(best.to_string()),
+            Some(None) => None,
+            _ if self.suggestions.len() >= MAX_SUGGESTED_NAMES => None,
+            _ => {
+                // A cheap first cut (`did_you_mean`'s limit, plus one for a transposition, which plain
+                // Levenshtein counts twice) before the costlier comparison of `did_you_mean`.
+                let wanted = name.name.chars().count();
+                let limit = (wanted / 3).max(1) + usize::from(wanted > 6) + 1;
+                let near = self.env.names().filter(|n| {
+                    n.chars().count().abs_diff(wanted) <= limit
+                        && strsim::levenshtein(n, &name.name) <= limit
+                });
+                let best = did_you_mean(&name.name, near).map(str::to_string);
+                self.suggestions
+                    .insert(name.name.clone(), best.as_deref().map(Rc::from));
+                best
+            }
+        };
         if let Some(best) = best {
             diagnostic = match self.env.get(&best).and_then(|s| s.span) {
                 Some(span) => diagnostic

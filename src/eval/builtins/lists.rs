@@ -3,8 +3,9 @@
 
 use super::{arg, boolean, function, int, invalid, list, Arg};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::error::traced;
 use crate::eval::error::{fail, Fallible};
-use crate::eval::machine::{traced, Machine};
+use crate::eval::machine::Machine;
 use crate::eval::ops::equal;
 use crate::eval::value::{Application, State, Thunk, Value};
 use crate::source::Span;
@@ -55,12 +56,12 @@ pub fn length(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
     Ok(Value::Int(list(m, args, 0, "length")?.len() as i64))
 }
 
-pub fn elem(m: &mut Machine, args: &[Arg], _call: Span) -> Fallible<Value> {
+pub fn elem(m: &mut Machine, args: &[Arg], call: Span) -> Fallible<Value> {
     let needle = m.force(&args[0].thunk)?;
     let items = list(m, args, 1, "elem")?;
     for item in items.iter() {
         let item = m.force(item)?;
-        if equal(m, &needle, &item)? {
+        if equal(m, &needle, &item, call)? {
             return Ok(Value::Bool(true));
         }
     }

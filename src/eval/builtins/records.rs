@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use super::{function, list, record, string, Arg};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::error::missing_field;
 use crate::eval::error::{a, fail, Fallible};
-use crate::eval::machine::{missing_field, Machine};
+use crate::eval::machine::Machine;
 use crate::eval::symbol::Sym;
 use crate::eval::value::{Application, Record, State, Thunk, Value};
 use crate::source::Span;

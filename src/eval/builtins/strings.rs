@@ -34,7 +34,7 @@ fn append_as_string(m: &mut Machine, value: &Value, span: Span) -> Fallible<()> 
         Value::Path(p) => m.scratch.push_str(&p.display),
         Value::Bool(b) => m.scratch.push_str(if *b { "true" } else { "false" }),
         Value::Null => {}
-        Value::List(items) => {
+        Value::List(items) => m.descend(span, |m| {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     m.scratch.push(' ');
@@ -42,7 +42,8 @@ fn append_as_string(m: &mut Machine, value: &Value, span: Span) -> Fallible<()> 
                 let item = m.force(item)?;
                 append_as_string(m, &item, span)?;
             }
-        }
+            Ok(())
+        })?,
         Value::Record(_) | Value::Function(_) => {
             return fail(
                 Diagnostic::new(
