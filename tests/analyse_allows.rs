@@ -151,3 +151,19 @@ fn profiles_set_the_severity_of_security_findings_only() {
     );
     assert_eq!(Options::default().profile, Profile::Strict);
 }
+
+#[test]
+fn allows_on_several_involved_resources_are_all_used() {
+    let mut d = baseline();
+    d.disable("privatelink.blob.core.windows.net-spoke");
+    d.get("render")["allow"] = json!([{ "rule": "ST2", "reason": "hub DNS forwarder" }]);
+    d.get("sblstore")["allow"] = json!([{ "rule": "E0612", "reason": "hub DNS forwarder" }]);
+    let (analysis, _) = d.run(&Options::default());
+    let codes: Vec<Code> = analysis.diagnostics.iter().map(|d| d.code).collect();
+    assert!(
+        !codes.contains(&Code::StorageUnreachableFromPool),
+        "{codes:?}"
+    );
+    assert!(!codes.contains(&Code::UnusedAllow), "{codes:?}");
+    assert_eq!(analysis.allowed.len(), 2);
+}

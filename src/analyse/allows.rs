@@ -15,19 +15,18 @@ pub(super) fn apply(graph: &Graph, findings: Vec<Finding>) -> Analysis {
     let mut diagnostics = Vec::new();
     for finding in findings {
         let code = finding.diagnostic.code;
-        let allow = finding.resources.iter().find_map(|&at| {
-            graph
-                .resource(at)
-                .allows
-                .iter()
-                .position(|a| !a.reason.trim().is_empty() && Code::lookup(&a.rule) == Some(code))
-                .map(|i| (at, i))
-        });
-        match allow {
-            Some(key) => {
-                used.insert(key);
+        // Every matching allow on every involved resource counts as used.
+        let mut allowed = false;
+        for &at in &finding.resources {
+            for (i, allow) in graph.resource(at).allows.iter().enumerate() {
+                if !allow.reason.trim().is_empty() && Code::lookup(&allow.rule) == Some(code) {
+                    used.insert((at, i));
+                    allowed = true;
+                }
             }
-            None => diagnostics.push(finding.diagnostic),
+        }
+        if !allowed {
+            diagnostics.push(finding.diagnostic);
         }
     }
     let mut allowed = Vec::new();
