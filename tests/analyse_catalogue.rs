@@ -53,3 +53,29 @@ fn identity_explanations_carry_the_scenario_tables() {
         assert!(text.contains("node `starting` forever"), "{code}");
     }
 }
+
+#[test]
+fn analyser_explanation_examples_parse() {
+    use sblc::source::{Origin, SourceMap};
+    let mut failures = Vec::new();
+    for code in Code::ALL {
+        let info = code.info();
+        if &info.code[1..3] != "06" {
+            continue;
+        }
+        for example in info.explanation.split("```sbl\n").skip(1) {
+            let example = example.split("```").next().unwrap_or("");
+            let mut sources = SourceMap::new();
+            let file = sources.add(Origin::Disk("example.sbl".into()), "example.sbl", example);
+            let (_, diagnostics) = sblc::syntax::parse(file, example);
+            if !diagnostics.is_empty() {
+                failures.push(format!(
+                    "{} example does not parse:\n{}",
+                    info.code,
+                    sblc::diagnostic::render::render_plain(&diagnostics, &sources)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -39,7 +39,7 @@ fn system_identity(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
                 ),
                 "`identity.type` includes SystemAssigned",
             )
-            .help("create a `Microsoft.ManagedIdentity/userAssignedIdentities` resource and give it to the pool: `identity = { type = \"UserAssigned\"; userAssignedIdentities.${uai.id} = {}; };`"),
+            .help("create a `Microsoft.ManagedIdentity/userAssignedIdentities` resource and give it to the pool: `identity = { type = \"UserAssigned\"; userAssignedIdentities = listToAttrs [ { name = uai.id; value = { }; } ]; };`"),
         );
     }
 }
@@ -206,7 +206,7 @@ fn not_on_pool(
             format!("in pool `{}`, {effects}: {cause}, so Batch finds no matching identity on the node", cx.name(pool.index)),
             format!("uses it for {}, but the pool's `identity.userAssignedIdentities` lacks it", join(vias.iter().map(|v| v.describe()))),
         )
-        .help(format!("add the identity to the pool: `identity = {{ type = \"UserAssigned\"; userAssignedIdentities.${{uai.id}} = {{}}; }};`{}", if account_own { " (an identity the account also has is fine: it is then on the nodes), or name a node identity of its own" } else { "" }));
+        .help(format!("add the identity to the pool: `userAssignedIdentities = listToAttrs [ {{ name = uai.id; value = {{ }}; }} ];` in the pool's `identity`{}", if account_own { " (an identity the account also has is fine: it is then on the nodes), or name a node identity of its own" } else { "" }));
     let from_auto_storage = vias
         .iter()
         .any(|v| matches!(v, Via::Packages | Via::AutoStorageFiles));
