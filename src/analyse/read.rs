@@ -192,26 +192,6 @@ pub fn display(resource: &Resource) -> String {
         .unwrap_or_else(|| resource.symbol.clone())
 }
 
-/// Every string in a node, with the path of object keys leading to it.
-pub fn for_each_string<'n>(
-    node: &'n Node,
-    path: &mut Vec<&'n str>,
-    f: &mut dyn FnMut(&[&'n str], &'n Template),
-) {
-    match node {
-        Node::Str(t) => f(path, t),
-        Node::List(items) => items.iter().for_each(|n| for_each_string(n, path, f)),
-        Node::Object(fields) => {
-            for (key, value) in fields {
-                path.push(key);
-                for_each_string(value, path, f);
-                path.pop();
-            }
-        }
-        Node::Null | Node::Bool(_) | Node::Int(_) => {}
-    }
-}
-
 /// Built-in role definition GUIDs the rules look for.
 pub mod roles {
     pub const BLOB_READER: &str = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";

@@ -9,7 +9,7 @@
 use indexmap::IndexMap;
 
 use super::pools::{Pool, Via};
-use super::read::{bool_field, for_each_string, text, text_is, types};
+use super::read::{bool_field, text, text_is, types};
 use super::{Context, Finding};
 use crate::diagnostic::Code;
 use crate::graph::{Node, Part, ResourceIndex};
@@ -232,31 +232,16 @@ fn keys_in_configuration(cx: &Context, out: &mut Vec<Finding>) {
     }
     for at in cx.index.graph.indices() {
         let resource = cx.index.resource(at);
-        let mut found: Option<String> = None;
-        for (key, node) in &resource.body {
-            let mut path = vec![key.as_str()];
-            for_each_string(node, &mut path, &mut |path, template| {
-                if found.is_some() {
-                    return;
+        let found = resource.body.iter().find_map(|(key, node)| {
+            let (path, kind) = credential_in(key, node)?;
+            Some(match kind {
+                Credential::KeyField => format!("`{}`", path.first().copied().unwrap_or(key)),
+                Credential::InText => {
+                    let outermost_first: Vec<&str> = path.iter().rev().copied().collect();
+                    format!("a SAS token or key in `{}`", outermost_first.join("."))
                 }
-                let last = path.last().copied().unwrap_or("");
-                if last == "accountKey" || last == "sasKey" {
-                    found = Some(format!("`{last}`"));
-                    return;
-                }
-                let has = |needle: &str| {
-                    template
-                        .0
-                        .iter()
-                        .any(|p| matches!(p, Part::Text(t) if t.contains(needle)))
-                };
-                // Most strings hold neither marker: one search each before the rest.
-                let sas = has("sig=") && (has("sv=") || has("se="));
-                if sas || has("AccountKey=") {
-                    found = Some(format!("a SAS token or key in `{}`", path.join(".")));
-                }
-            });
-        }
+            })
+        });
         if let Some(what) = found {
             out.push(
                 cx.finding(
@@ -298,4 +283,44 @@ fn transport(cx: &Context, at: ResourceIndex, out: &mut Vec<Finding>) {
         )
         .help("set `minimumTlsVersion = \"TLS1_2\"; supportsHttpsTrafficOnly = true; allowBlobPublicAccess = false;` in `properties`"),
     );
+}
+
+enum Credential {
+    /// An `accountKey` or `sasKey` field.
+    KeyField,
+    /// A SAS token or connection-string key inside a string.
+    InText,
+}
+
+/// The first credential under `key`, with the path of keys to it (innermost first). One walk
+/// over the value, allocating only for what it finds.
+fn credential_in<'n>(key: &'n str, node: &'n Node) -> Option<(Vec<&'n str>, Credential)> {
+    let found = match node {
+        Node::Str(_) if key == "accountKey" || key == "sasKey" => {
+            Some((Vec::new(), Credential::KeyField))
+        }
+        Node::Str(template) => {
+            let has = |needle: &str| {
+                template
+                    .0
+                    .iter()
+                    .any(|p| matches!(p, Part::Text(t) if t.contains(needle)))
+            };
+            // Most strings hold neither marker: one search each before the rest.
+            let sas = has("sig=") && (has("sv=") || has("se="));
+            (sas || has("AccountKey=")).then(|| (Vec::new(), Credential::InText))
+        }
+        Node::List(items) => items.iter().find_map(|item| {
+            credential_in(key, item).map(|(mut path, kind)| {
+                path.pop();
+                (path, kind)
+            })
+        }),
+        Node::Object(fields) => fields.iter().find_map(|(k, v)| credential_in(k, v)),
+        Node::Null | Node::Bool(_) | Node::Int(_) => None,
+    };
+    found.map(|(mut path, kind)| {
+        path.push(key);
+        (path, kind)
+    })
 }
