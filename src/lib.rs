@@ -10,6 +10,7 @@
 //! [`diagnostic`] holds the one catalogue of codes and renders every diagnostic; [`driver`] runs
 //! the phases in order for the command line.
 
+pub mod analyse;
 pub mod declared;
 pub mod diagnostic;
 pub mod doc;

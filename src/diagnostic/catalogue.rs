@@ -179,6 +179,46 @@ catalogue! {
     DuplicatePackage = "E0554", Error, None, "two packages of a pool would share a folder or variable";
     StartTaskWithoutIdentity = "E0555", Error, None, "a pool with packages has no identity to download them with";
     InvalidStartTaskPool = "E0556", Error, None, "a pool name cannot name its start-task script folder";
+
+    // --- x06xx: analyser ---
+    IdentityNotOnPool = "E0601", Error, Some("ID1"), "a pool uses a node identity that is not among its own identities";
+    MissingNodeIdentityReference = "E0602", Error, Some("ID2"), "auto-storage uses the account identity but names no node identity for pools";
+    SystemIdentityOnPool = "E0603", Error, Some("ID3"), "a pool is given a system-assigned identity";
+    AccountIdentityOnPool = "E0604", Error, Some("ID4"), "a pool uses the Batch account's own identity";
+    NodeIdentityWithoutStorageRole = "E0605", Error, Some("ID5"), "a node identity reads a storage account without a Storage Blob Data role there";
+    AccountIdentityWithoutStorageRole = "E0606", Error, Some("ID6"), "the account identity cannot write application packages to auto-storage";
+    AmbiguousImdsIdentity = "E0607", Error, Some("ID7"), "a node script asks IMDS for a token without naming one of several identities";
+    StorageOpenToInternet = "S0611", Security, Some("ST1"), "a storage account accepts traffic from all networks";
+    StorageUnreachableFromPool = "E0612", Error, Some("ST2"), "a pool downloads from a storage account whose firewall shuts it out";
+    BatchAddressesInStorageFirewall = "W0613", Warning, Some("ST3"), "a storage firewall allow-lists IP addresses by hand for Batch nodes";
+    StorageKeysOrSas = "S0614", Security, Some("ST4"), "storage account keys, shared-key access or SAS tokens in the configuration";
+    WeakStorageTransport = "S0615", Security, Some("ST5"), "a storage account accepts old TLS, plain HTTP or anonymous blob access";
+    BatchSharedKeyAuth = "S0621", Security, Some("BA1"), "a Batch account accepts shared-key authentication";
+    BatchPublicEndpoint = "S0622", Security, Some("BA2"), "a Batch account is reachable publicly or lacks private endpoints and DNS";
+    UserSubscriptionVault = "E0623", Error, Some("BA3"), "user-subscription pool allocation without a usable Key Vault";
+    UserSubscriptionRoles = "W0624", Warning, Some("BA4"), "user-subscription mode role prerequisites are missing";
+    CloudServicePool = "E0631", Error, Some("PO1"), "a pool uses Cloud Services configuration";
+    PoolPublicAddresses = "S0632", Security, Some("PO2"), "a pool's nodes get public IP addresses";
+    PoolRemoteAccess = "S0633", Security, Some("PO3"), "remote access (SSH/RDP) to pool nodes is open";
+    PoolDiskUnencrypted = "S0634", Security, Some("PO4"), "a pool does not encrypt its nodes' disks";
+    PoolEgressBlocked = "E0635", Error, Some("PO5"), "a pool subnet's NSG, routes or firewall block what nodes need";
+    ClassicNodeCommunication = "E0636", Error, Some("PO6"), "a pool uses the retired classic node communication mode";
+    CmkWithoutIdentity = "E0641", Error, Some("CK1"), "customer-managed keys on a Batch account without a managed identity";
+    CmkVaultNotRecoverable = "E0642", Error, Some("CK2"), "the key vault of a customer-managed key lacks soft delete or purge protection";
+    CmkUnsupportedKey = "E0643", Error, Some("CK3"), "a customer-managed key that is not RSA 2048, 3072 or 4096";
+    CmkKeyAccessMissing = "E0644", Error, Some("CK4"), "the Batch account identity cannot get, wrap and unwrap its key";
+    CmkOnExistingAccount = "E0645", Error, Some("CK5"), "customer-managed keys added to an existing Batch account";
+    CmkVersionedKey = "W0646", Warning, Some("CK6"), "a customer-managed key pinned to one key version";
+    AddressSpaceConflict = "E0651", Error, Some("NW1"), "address prefixes outside their VNet or overlapping";
+    PrivateEndpointDns = "E0652", Error, Some("NW2"), "a private endpoint without private DNS for its clients";
+    SpokeBypassesFirewall = "S0653", Security, Some("NW3"), "a spoke subnet has no default route to the hub firewall";
+    PeeringOneSided = "E0654", Error, Some("NW4"), "a VNet peering or its gateway transit is declared on one side only";
+    FirewallRuleTooWide = "S0655", Security, Some("NW5"), "a firewall rule allows any source to any destination, or a too-wide FQDN";
+    EndpointPoliciesDisabled = "W0656", Warning, Some("NW6"), "private endpoint network policies disabled on a subnet with an NSG or routes";
+    VaultPublicAccess = "S0661", Security, Some("KV1"), "a key vault is reachable publicly or has no private endpoint";
+    VaultNotRecoverable = "S0662", Security, Some("KV2"), "a key vault lacks soft delete or purge protection";
+    AllowWithoutReason = "E0691", Error, None, "an allow gives no reason";
+    UnusedAllow = "W0692", Warning, None, "an allow suppresses nothing";
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod render;
+pub mod sarif;
 
 pub use catalogue::{Code, Level};
 
