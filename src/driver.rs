@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::emit::{self, Metadata};
 use crate::load::{self, Program};
 use crate::output::OutputFile;
-use crate::{eval, graph, types};
+use crate::{analyse, eval, graph, types};
 
 /// What running the front end on one entry file gave.
 pub struct Outcome<T> {
@@ -87,17 +87,41 @@ pub enum Formats {
     All,
 }
 
+/// What the analyser is told.
+pub type AnalysisOptions = analyse::Options;
+
+/// Everything but writing templates: parse, check, evaluate, build the resource graph, attach
+/// start tasks, analyse. `sblc check` is this.
+pub fn check(path: &Path, options: &AnalysisOptions) -> std::io::Result<Outcome<()>> {
+    let (program, diagnostics) = load::load_file(path)?;
+    let outcome = pipeline(program, diagnostics, options, None);
+    Ok(Outcome {
+        value: outcome.value.map(|_| ()),
+        program: outcome.program,
+        diagnostics: outcome.diagnostics,
+    })
+}
+
 /// The whole pipeline: the files of a build (templates, parameters, start-task scripts), or the
 /// diagnostics that stop it.
 pub fn build(path: &Path, formats: Formats) -> std::io::Result<Outcome<Vec<OutputFile>>> {
-    let (program, diagnostics) = load::load_file(path)?;
-    Ok(build_program(program, diagnostics, formats))
+    build_with(path, formats, &AnalysisOptions::default())
 }
 
-fn build_program(
+pub fn build_with(
+    path: &Path,
+    formats: Formats,
+    options: &AnalysisOptions,
+) -> std::io::Result<Outcome<Vec<OutputFile>>> {
+    let (program, diagnostics) = load::load_file(path)?;
+    Ok(pipeline(program, diagnostics, options, Some(formats)))
+}
+
+fn pipeline(
     program: Program,
     mut diagnostics: Vec<Diagnostic>,
-    formats: Formats,
+    options: &AnalysisOptions,
+    formats: Option<Formats>,
 ) -> Outcome<Vec<OutputFile>> {
     diagnostics.extend(types::check(&program).diagnostics);
     let stop = |program, diagnostics| Outcome {
@@ -133,13 +157,26 @@ fn build_program(
             return stop(program, diagnostics);
         }
     };
+    // The analyser sees the pools with their start tasks, as they will be deployed.
+    let analysis = analyse::run(&graph, options);
+    diagnostics.extend(analysis.diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return stop(program, diagnostics);
+    }
+    let Some(formats) = formats else {
+        return Outcome {
+            program,
+            diagnostics,
+            value: Some(Vec::new()),
+        };
+    };
     let metadata = Metadata {
         generator_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs_hash: inputs_hash(&program),
-        allows: graph
-            .resources
-            .iter()
-            .flat_map(|r| r.allows.iter().map(|a| (r.symbol.clone(), a.clone())))
+        allows: analysis
+            .allowed
+            .into_iter()
+            .map(|(index, allow)| (graph.resource(index).symbol.clone(), allow))
             .collect(),
     };
     let mut emitted = Vec::new();

@@ -67,7 +67,7 @@ fn build_once(
     output: &Output,
 ) -> (ExitCode, Vec<PathBuf>) {
     let started = Instant::now();
-    let outcome = match driver::build(file, formats) {
+    let outcome = match driver::build_with(file, formats, &output.analysis) {
         Ok(outcome) => outcome,
         Err(error) => return (io_error(file, &error), vec![file.to_path_buf()]),
     };
@@ -76,9 +76,12 @@ fn build_once(
     if watched.is_empty() {
         watched.push(file.to_path_buf());
     }
-    let Some(files) = outcome.value else {
-        eprintln!("build failed; {} left as it was", out.display());
-        return (ExitCode::from(EXIT_INPUT_ERRORS), watched);
+    let files = match outcome.value {
+        Some(files) if !output.fails(&outcome.diagnostics) => files,
+        _ => {
+            eprintln!("build failed; {} left as it was", out.display());
+            return (ExitCode::from(EXIT_INPUT_ERRORS), watched);
+        }
     };
     if let Err(error) = write_all(out, &files) {
         eprintln!("error: cannot write {}: {error}", out.display());
@@ -95,13 +98,14 @@ fn build_once(
 }
 
 fn print_main(file: &Path, formats: Formats, output: &Output) -> ExitCode {
-    let outcome = match driver::build(file, formats) {
+    let outcome = match driver::build_with(file, formats, &output.analysis) {
         Ok(outcome) => outcome,
         Err(error) => return io_error(file, &error),
     };
     output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
-    let Some(files) = outcome.value else {
-        return ExitCode::from(EXIT_INPUT_ERRORS);
+    let files = match outcome.value {
+        Some(files) if !output.fails(&outcome.diagnostics) => files,
+        _ => return ExitCode::from(EXIT_INPUT_ERRORS),
     };
     let main = if formats == Formats::Bicep {
         "main.bicep"

@@ -22,9 +22,16 @@ pub struct Args {
     /// When to colour diagnostics (`NO_COLOR` turns colour off for `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
-    /// How to print diagnostics: `human` on stderr, `json` one object per line on stdout.
+    /// How to print diagnostics: `human` on stderr; `json` (one object per line) and `sarif`
+    /// (SARIF 2.1.0, for code scanning) on stdout.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
     message_format: MessageFormat,
+    /// `strict`: security findings are errors; `relaxed`: they are warnings.
+    #[arg(long, value_enum, default_value_t = ProfileChoice::Strict, global = true)]
+    profile: ProfileChoice,
+    /// Treat warnings as errors (exit 1 and, for `build`, write nothing).
+    #[arg(long, global = true)]
+    deny_warnings: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -77,6 +84,13 @@ enum ColorChoice {
 enum MessageFormat {
     Human,
     Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ProfileChoice {
+    Strict,
+    Relaxed,
 }
 
 pub fn parse_args() -> Args {
@@ -91,6 +105,14 @@ pub fn run(args: Args) -> ExitCode {
     let output = Output {
         color: use_color(args.color),
         format: args.message_format,
+        deny_warnings: args.deny_warnings,
+        analysis: sblc::driver::AnalysisOptions {
+            profile: match args.profile {
+                ProfileChoice::Strict => sblc::analyse::Profile::Strict,
+                ProfileChoice::Relaxed => sblc::analyse::Profile::Relaxed,
+            },
+            live_state: None,
+        },
     };
     match args.command {
         Command::Check { files } => check(&files, &output),
@@ -107,17 +129,17 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn check(files: &[PathBuf], output: &Output) -> ExitCode {
-    let mut errors = false;
+    let mut failed = false;
     for file in files {
-        match sblc::driver::evaluate_json(file) {
+        match sblc::driver::check(file, &output.analysis) {
             Ok(outcome) => {
                 output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
-                errors |= outcome.has_errors();
+                failed |= output.fails(&outcome.diagnostics);
             }
             Err(error) => return io_error(file, &error),
         }
     }
-    if errors {
+    if failed {
         ExitCode::from(EXIT_INPUT_ERRORS)
     } else {
         ExitCode::SUCCESS
@@ -169,6 +191,8 @@ fn use_color(choice: ColorChoice) -> bool {
 pub(crate) struct Output {
     color: bool,
     format: MessageFormat,
+    deny_warnings: bool,
+    pub(crate) analysis: sblc::driver::AnalysisOptions,
 }
 
 impl Output {
@@ -179,6 +203,10 @@ impl Output {
             return;
         }
         match self.format {
+            MessageFormat::Sarif => {
+                let sarif = sblc::diagnostic::sarif::render_sarif(diagnostics, sources);
+                let _ = writeln!(std::io::stdout().lock(), "{sarif}");
+            }
             MessageFormat::Json => {
                 let _ = std::io::stdout()
                     .lock()
@@ -195,6 +223,16 @@ impl Output {
                 let _ = writeln!(stderr, "{}", summary(errors, warnings));
             }
         }
+    }
+}
+
+impl Output {
+    /// Whether these diagnostics make the run fail: any error, or any warning under
+    /// `--deny-warnings`.
+    pub(crate) fn fails(&self, diagnostics: &[Diagnostic]) -> bool {
+        diagnostics
+            .iter()
+            .any(|d| d.is_error() || self.deny_warnings)
     }
 }
 
