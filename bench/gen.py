@@ -26,6 +26,12 @@ lines.append("in foldl (sum: b: sum + b.v) 0 [ " + " ".join(f"b{i}" for i in ran
 with open(os.path.join(out, "bindings.sbl"), "w") as f:
     f.write("\n".join(lines) + "\n")
 
+# simple.sbl: 10,000 one-line bindings (`bN = bM + k;`), the body sums them all.
+lines = ["let", "  s0 = 1;"] + [f"  s{i} = s{i // 2} + {i % 7};" for i in range(1, n)]
+lines.append("in foldl (sum: x: sum + x) 0 [ " + " ".join(f"s{i}" for i in range(n)) + " ]")
+with open(os.path.join(out, "simple.sbl"), "w") as f:
+    f.write("\n".join(lines) + "\n")
+
 ITEM_SBL = """let
   base = { tags = { owner = "risk"; env = "dev"; }; sku = { tier = "Standard"; }; };
   pool = i: {

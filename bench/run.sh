@@ -23,8 +23,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 bench/gen.py "$work"
 
-mean_ms() { # command... -> mean wall time in ms over hyperfine runs
-  hyperfine -N --warmup 5 --min-runs 30 --export-json "$work/h.json" "$@" >/dev/null 2>&1
+mean_ms() { # command... -> mean wall time in ms over hyperfine runs (failing commands allowed)
+  hyperfine -N -i --warmup 5 --min-runs 30 --export-json "$work/h.json" "$@" >/dev/null 2>&1
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.2f %.2f" % (r["mean"]*1000, r["stddev"]*1000))' "$work/h.json"
 }
 peak_kb() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
@@ -33,7 +33,9 @@ if [ "$what" = all ] || [ "$what" = language ]; then
   echo "== language"
   read -r baseline _ < <(mean_ms "$sblc --version")
   read -r check sd < <(mean_ms "$sblc check $work/bindings.sbl")
-  echo "(a) parse+check+eval of 10,000 bindings: ${check} ms ± ${sd} (process start baseline ${baseline} ms; target < 50 ms)"
+  echo "(a) parse+check+eval of 10,000 record bindings (~32 tokens each): ${check} ms ± ${sd} (process start baseline ${baseline} ms; target < 50 ms)"
+  read -r simple simple_sd < <(mean_ms "$sblc check $work/simple.sbl")
+  echo "    and of 10,000 one-line bindings: ${simple} ms ± ${simple_sd}"
   read -r ours ours_sd < <(mean_ms "$sblc eval --json $work/records.sbl")
   read -r nix nix_sd < <(mean_ms "nix-instantiate --eval --strict --json $work/records.nix")
   ours_mem=$(peak_kb "$sblc" eval --json "$work/records.sbl")
@@ -67,7 +69,8 @@ if [ "$what" = all ] || [ "$what" = build ]; then
     echo "  generated, $n resources: ${t} ms ± ${sd} ($(python3 -c "print('%.0f' % ($t / $n * 1000))") µs per resource)"
     prev=$t
   done
-  echo "  (target: < 100 ms for 1,000 resources, linear)"
+  echo "  (target: < 100 ms for 1,000 resources, linear; 1,000 resources exceed ARM's 800-resource"
+  echo "   limit, so that build runs every phase and ends with the E0533 diagnostic instead of files)"
   read -r median p95 < <(python3 bench/watch_latency.py "$sblc" examples/secured-batch 30)
   echo "watch: save-to-output latency on secured-batch: median ${median} ms, p95 ${p95} ms (target p95 < 50 ms)"
 fi
