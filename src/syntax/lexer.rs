@@ -119,38 +119,48 @@ impl<'a> Lexer<'a> {
         if rest.is_empty() {
             return;
         }
-        if let Ok((after, text)) = integer(rest) {
-            let end = start + (rest.len() - after.len());
-            match text.parse::<i64>() {
-                Ok(n) => self.push(TokenKind::Int(n), start, end),
-                Err(_) => {
-                    self.error(
-                        Code::IntegerLiteralTooLarge,
-                        "integer literal too large",
-                        start,
-                        end,
-                        "does not fit in 64 bits",
-                    );
-                    self.push(TokenKind::Int(0), start, end);
+        // Dispatch on the first byte, so that each token runs one recogniser, not all of them.
+        let first = rest.as_bytes()[0];
+        if first.is_ascii_digit() {
+            if let Ok((after, text)) = integer(rest) {
+                let end = start + (rest.len() - after.len());
+                match text.parse::<i64>() {
+                    Ok(n) => self.push(TokenKind::Int(n), start, end),
+                    Err(_) => {
+                        self.error(
+                            Code::IntegerLiteralTooLarge,
+                            "integer literal too large",
+                            start,
+                            end,
+                            "does not fit in 64 bits",
+                        );
+                        self.push(TokenKind::Int(0), start, end);
+                    }
                 }
+                return;
             }
-            return;
         }
-        if let Ok((after, path)) = path_literal(rest) {
-            let end = start + (rest.len() - after.len());
-            self.push(TokenKind::Path(path.into()), start, end);
-            return;
+        if first == b'.' {
+            if let Ok((after, path)) = path_literal(rest) {
+                let end = start + (rest.len() - after.len());
+                self.push(TokenKind::Path(path.into()), start, end);
+                return;
+            }
         }
-        if let Ok((after, name)) = stdlib_path(rest) {
-            let end = start + (rest.len() - after.len());
-            self.push(TokenKind::StdlibPath(name.into()), start, end);
-            return;
+        if first == b'<' {
+            if let Ok((after, name)) = stdlib_path(rest) {
+                let end = start + (rest.len() - after.len());
+                self.push(TokenKind::StdlibPath(name.into()), start, end);
+                return;
+            }
         }
-        if let Ok((after, name)) = identifier(rest) {
-            let end = start + (rest.len() - after.len());
-            let kind = keyword(name).unwrap_or_else(|| TokenKind::Ident(name.into()));
-            self.push(kind, start, end);
-            return;
+        if first.is_ascii_alphabetic() || first == b'_' {
+            if let Ok((after, name)) = identifier(rest) {
+                let end = start + (rest.len() - after.len());
+                let kind = keyword(name).unwrap_or_else(|| TokenKind::Ident(name.into()));
+                self.push(kind, start, end);
+                return;
+            }
         }
         if rest.starts_with('"') {
             self.modes.push(Mode::Str { open: start });
@@ -418,45 +428,45 @@ fn stdlib_path(input: &str) -> IResult<&str, &str> {
 
 fn punctuation(input: &str) -> IResult<&str, TokenKind> {
     use TokenKind::*;
-    let three = tag("...").map(|_| Ellipsis);
-    let two = alt((
-        tag("::").map(|_| DoubleColon),
-        tag("++").map(|_| Concat),
-        tag("//").map(|_| Update),
-        tag("==").map(|_| Eq),
-        tag("!=").map(|_| NotEq),
-        tag("<=").map(|_| LessEq),
-        tag(">=").map(|_| GreaterEq),
-        tag("&&").map(|_| And),
-        tag("||").map(|_| OrOr),
-        tag("->").map(|_| Arrow),
-    ));
-    let one = alt((
-        alt((
-            char('{').map(|_| LBrace),
-            char('}').map(|_| RBrace),
-            char('[').map(|_| LBracket),
-            char(']').map(|_| RBracket),
-            char('(').map(|_| LParen),
-            char(')').map(|_| RParen),
-            char(';').map(|_| Semicolon),
-            char(':').map(|_| Colon),
-            char(',').map(|_| Comma),
-            char('.').map(|_| Dot),
-            char('@').map(|_| At),
-        )),
-        alt((
-            char('=').map(|_| Assign),
-            char('?').map(|_| Question),
-            char('+').map(|_| Plus),
-            char('-').map(|_| Minus),
-            char('*').map(|_| Star),
-            char('/').map(|_| Slash),
-            char('<').map(|_| Less),
-            char('>').map(|_| Greater),
-            char('!').map(|_| Not),
-            char('|').map(|_| Pipe),
-        )),
-    ));
-    alt((three, two, one)).parse(input)
+    let bytes = input.as_bytes();
+    let two = |kind| Ok((&input[2..], kind));
+    let one = |kind| Ok((&input[1..], kind));
+    match (bytes.first(), bytes.get(1), bytes.get(2)) {
+        (Some(b'.'), Some(b'.'), Some(b'.')) => Ok((&input[3..], Ellipsis)),
+        (Some(b':'), Some(b':'), _) => two(DoubleColon),
+        (Some(b'+'), Some(b'+'), _) => two(Concat),
+        (Some(b'/'), Some(b'/'), _) => two(Update),
+        (Some(b'='), Some(b'='), _) => two(Eq),
+        (Some(b'!'), Some(b'='), _) => two(NotEq),
+        (Some(b'<'), Some(b'='), _) => two(LessEq),
+        (Some(b'>'), Some(b'='), _) => two(GreaterEq),
+        (Some(b'&'), Some(b'&'), _) => two(And),
+        (Some(b'|'), Some(b'|'), _) => two(OrOr),
+        (Some(b'-'), Some(b'>'), _) => two(Arrow),
+        (Some(b'{'), _, _) => one(LBrace),
+        (Some(b'}'), _, _) => one(RBrace),
+        (Some(b'['), _, _) => one(LBracket),
+        (Some(b']'), _, _) => one(RBracket),
+        (Some(b'('), _, _) => one(LParen),
+        (Some(b')'), _, _) => one(RParen),
+        (Some(b';'), _, _) => one(Semicolon),
+        (Some(b':'), _, _) => one(Colon),
+        (Some(b','), _, _) => one(Comma),
+        (Some(b'.'), _, _) => one(Dot),
+        (Some(b'@'), _, _) => one(At),
+        (Some(b'='), _, _) => one(Assign),
+        (Some(b'?'), _, _) => one(Question),
+        (Some(b'+'), _, _) => one(Plus),
+        (Some(b'-'), _, _) => one(Minus),
+        (Some(b'*'), _, _) => one(Star),
+        (Some(b'/'), _, _) => one(Slash),
+        (Some(b'<'), _, _) => one(Less),
+        (Some(b'>'), _, _) => one(Greater),
+        (Some(b'!'), _, _) => one(Not),
+        (Some(b'|'), _, _) => one(Pipe),
+        _ => Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Tag,
+        ))),
+    }
 }
