@@ -4,12 +4,12 @@
 //! insert, swap) of valid seed programs, which reach deep into the checker and evaluator. The
 //! property: no panic, no stack overflow, every diagnostic's spans inside its file, and both
 //! renderers accept every diagnostic. `SBL_FUZZ_CASES` sets the number of cases per generator
-//! (CI uses the default); regressions found are kept as plain tests at the bottom.
+//! (CI uses the default, with a fixed seed); regressions found are kept as plain tests at the bottom.
 
 mod common;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sblc::diagnostic::render::{render_json, render_plain};
 
 const VOCABULARY: &[&str] = &[
@@ -104,9 +104,25 @@ const SEEDS: &[&str] = &[
     "let r = { a.b.c = 1; }; in if r ? a.b then r.a.b.c or 0 else assert false, \"no\"; 1",
     "let net = cidrSubnet \"10.0.0.0/16\" 8 3; in { inherit net; ok = cidrContains \"10.0.0.0/16\" net; }",
     "let s = ''\n  echo ${toString 1}\n  ''\\n\n''; in s + \"!\"",
-    "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 10",
+    // Linear, not exponential, recursion: a mutated argument (`count 1010`) must end quickly,
+    // by a result or by the depth limit.
+    "let count = n: if n < 1 then 0 else 1 + count (n - 1); in count 10",
     "{ a = 1; } // { b = (x: x) 3; c = (y :: Int: y + 1) 2; }",
 ];
+
+/// CI runs the same cases every time; `SBL_FUZZ_RANDOM=1` explores new ones.
+fn runner(cases: u32) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    if std::env::var_os("SBL_FUZZ_RANDOM").is_some() {
+        TestRunner::new(config)
+    } else {
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    }
+}
 
 fn cases() -> u32 {
     std::env::var("SBL_FUZZ_CASES")
@@ -145,11 +161,7 @@ fn front_end_holds(text: &str) -> Result<(), String> {
 fn run(strategy: impl Strategy<Value = String> + Send + 'static) {
     let cases = cases();
     let result = common::with_big_stack(move || {
-        let mut runner = TestRunner::new(Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        });
+        let mut runner = runner(cases);
         runner
             .run(&strategy, |text| {
                 front_end_holds(&text).map_err(TestCaseError::fail)
@@ -231,4 +243,22 @@ fn seeds_are_valid_programs() {
         });
         assert!(outcome.is_empty(), "{seed}\n{outcome}");
     }
+}
+
+// --- Regressions ---------------------------------------------------------------------------
+
+/// Found by the mutation generator: a recursion whose argument a mutation multiplied ends at
+/// once with the depth-limit diagnostic (not a stack overflow, not a hang).
+#[test]
+fn a_runaway_recursion_ends_with_a_diagnostic() {
+    let codes = common::with_big_stack(|| {
+        let text = "let count = n: if n < 1 then 0 else 1 + count (n - 1); in count 1010101";
+        let outcome = sblc::driver::evaluate_text("fuzz.sbl", text, &std::env::temp_dir());
+        outcome
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(codes, [sblc::diagnostic::Code::RecursionTooDeep]);
 }
