@@ -19,7 +19,7 @@ try:
     for i in range(rounds):
         marker = f"sblc-bench-{i}"
         with open(entry + ".tmp", "w") as f:  # save as editors do: write aside, then rename
-            f.write(base.replace('location = "westeurope";', f'location = "westeurope"; tags.bench = "{marker}";', 1))
+            f.write(base.replace('outputs = {', f'outputs = {{ bench = "{marker}";', 1))
         start = time.perf_counter()
         os.replace(entry + ".tmp", entry)
         while True:
