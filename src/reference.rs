@@ -77,6 +77,29 @@ pub fn split(text: &str) -> Vec<Piece<'_>> {
     pieces
 }
 
+/// The text with every token written readably, for people (`sblc eval`): `${resource 3 .id}`,
+/// `${param adminPassword}`, `${tenantId}`, `${guid(...)}`.
+pub fn readable(text: &str) -> String {
+    if !has_token(text) {
+        return text.to_string();
+    }
+    split(text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => t.to_string(),
+            Piece::Token(Token::Resource { index, path }) => {
+                format!("${{resource {index} .{}}}", path.join("."))
+            }
+            Piece::Token(Token::Parameter { name }) => format!("${{param {name}}}"),
+            Piece::Token(Token::Context { name }) => format!("${{{name}}}"),
+            Piece::Token(Token::Guid { args }) => {
+                let args: Vec<String> = args.iter().map(|a| readable(a)).collect();
+                format!("${{guid({})}}", args.join(", "))
+            }
+        })
+        .collect()
+}
+
 /// Whether a string holds any token.
 pub fn has_token(text: &str) -> bool {
     text.contains(START)
@@ -186,6 +209,25 @@ mod tests {
                 "{token:?}"
             );
         }
+    }
+
+    #[test]
+    fn tokens_read_well() {
+        let id = Token::Resource {
+            index: 2,
+            path: vec!["id".into()],
+        }
+        .encode();
+        let guid = Token::Guid {
+            args: vec![id.clone(), "r".into()],
+        }
+        .encode();
+        assert_eq!(
+            readable(&format!("{id}/subnets/pool")),
+            "${resource 2 .id}/subnets/pool"
+        );
+        assert_eq!(readable(&guid), "${guid(${resource 2 .id}, r)}");
+        assert_eq!(readable("plain"), "plain");
     }
 
     #[test]

@@ -165,6 +165,8 @@ fn eval(file: &std::path::Path, json: bool, output: &Output) -> ExitCode {
     let Some(text) = text else {
         return ExitCode::from(EXIT_INPUT_ERRORS);
     };
+    // Deployment-time values print as `${resource 3 .id}`, not as their internal tokens.
+    let text = sblc::reference::readable(&text);
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{text}").is_err() {
         return ExitCode::from(EXIT_USAGE);
