@@ -251,6 +251,54 @@ pub fn unreadable_package(path: &Path, error: &io::Error, span: Span) -> Diagnos
     .with_help("the path is relative to the .sbl file that names it; build the zip first")
 }
 
+/// The client id a script carries as its default: a literal one, or none when it is known only
+/// at deployment (then `SBLC_CLIENT_ID` brings it).
+pub(crate) fn default_client_id(spec: &StartTaskSpec) -> &str {
+    if is_literal_client_id(&spec.client_id) {
+        &spec.client_id
+    } else {
+        ""
+    }
+}
+
+/// One line per package, `<command> 'name' 'version' 'endpoint' 'path' 'sha256' 'VARIABLE'`,
+/// each word quoted by the script language's `quote`; `empty` stands alone for a pool without
+/// packages. Both scripts list their packages this way, so they stay parallel.
+pub(crate) fn package_lines(
+    spec: &StartTaskSpec,
+    command: &str,
+    quote: fn(&str) -> String,
+    empty: &str,
+) -> String {
+    let mut lines = String::new();
+    for package in &spec.packages {
+        // A malformed URL (reported by `validate`) still produces a quoted, harmless line.
+        let (endpoint, path) = match parse_blob_url(&package.blob_url) {
+            Ok(parts) => (parts.endpoint.to_string(), parts.path.to_string()),
+            Err(_) => (package.blob_url.clone(), String::new()),
+        };
+        let words = [
+            package.name.as_str(),
+            package.version.as_str(),
+            endpoint.as_str(),
+            path.as_str(),
+            package.sha256.as_str(),
+            &package_variable(&package.name),
+        ];
+        lines.push_str(command);
+        for word in words {
+            lines.push(' ');
+            lines.push_str(&quote(word));
+        }
+        lines.push('\n');
+    }
+    if spec.packages.is_empty() {
+        lines.push_str(empty);
+    }
+    // The template's placeholder sits on its own line; drop the newline the list ends with.
+    lines.trim_end_matches('\n').to_string()
+}
+
 /// Fills a script template: every `@@KEY@@` is replaced by the value given for `KEY`, in one
 /// pass (a value is never scanned again). The templates are ours: a key without a value is a bug.
 pub(crate) fn render(template: &str, values: &[(&str, &str)]) -> String {

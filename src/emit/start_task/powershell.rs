@@ -6,7 +6,7 @@
 //! single quote, which PowerShell also recognises in its typographic forms (U+2018 to U+201B);
 //! each of those is doubled.
 
-use super::{is_literal_client_id, package_variable, parse_blob_url, render, StartTaskSpec};
+use super::{default_client_id, package_lines, render, StartTaskSpec};
 
 const TEMPLATE: &str = include_str!("start-task.ps1.in");
 
@@ -26,44 +26,20 @@ pub fn quote(value: &str) -> String {
 
 /// The whole script for `spec`.
 pub fn script(spec: &StartTaskSpec) -> String {
-    let client_id = if is_literal_client_id(&spec.client_id) {
-        spec.client_id.as_str()
-    } else {
-        ""
-    };
-    let mut packages = String::new();
-    for package in &spec.packages {
-        // A malformed URL (reported by `validate`) still produces a quoted, harmless line.
-        let (endpoint, path) = match parse_blob_url(&package.blob_url) {
-            Ok(parts) => (parts.endpoint.to_string(), parts.path.to_string()),
-            Err(_) => (package.blob_url.clone(), String::new()),
-        };
-        let words = [
-            package.name.as_str(),
-            package.version.as_str(),
-            endpoint.as_str(),
-            path.as_str(),
-            package.sha256.as_str(),
-            &package_variable(&package.name),
-        ];
-        packages.push_str("  Install-Package");
-        for word in words {
-            packages.push(' ');
-            packages.push_str(&quote(word));
-        }
-        packages.push('\n');
-    }
-    if spec.packages.is_empty() {
-        packages.push_str("  # this pool has no packages\n");
-    }
-    let packages = packages.trim_end_matches('\n');
+    let client_id = default_client_id(spec);
+    let packages = package_lines(
+        spec,
+        "  Install-Package",
+        quote,
+        "  # this pool has no packages\n",
+    );
     render(
         TEMPLATE,
         &[
             ("POOL", &quote(&spec.pool)),
             ("CLIENT_ID", &quote(client_id)),
             ("COUNT", &spec.packages.len().to_string()),
-            ("PACKAGES", packages),
+            ("PACKAGES", &packages),
         ],
     )
 }
