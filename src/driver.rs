@@ -38,20 +38,10 @@ pub fn evaluate_json(path: &Path) -> std::io::Result<Outcome<serde_json::Value>>
 /// The whole front end on a file, with the value as JSON text written straight from the
 /// evaluator (the fast path of `sblc eval --json`).
 pub fn evaluate_json_text(path: &Path, pretty: bool) -> std::io::Result<Outcome<String>> {
-    let (program, mut diagnostics) = load::load_file(path)?;
-    diagnostics.extend(types::check(&program).diagnostics);
-    let mut value = None;
-    if !diagnostics.iter().any(Diagnostic::is_error) {
-        match eval::evaluate_to_json_text(&program, pretty) {
-            Ok(text) => value = Some(text),
-            Err(errors) => diagnostics.extend(errors),
-        }
-    }
-    Ok(Outcome {
-        program,
-        diagnostics,
-        value,
-    })
+    let (program, diagnostics) = load::load_file(path)?;
+    Ok(front_end(program, diagnostics, |p| {
+        eval::evaluate_to_json_text(p, pretty)
+    }))
 }
 
 /// The whole front end on text, as if it were the file `name` in `dir` (tests, fuzzing).
@@ -62,13 +52,22 @@ pub fn evaluate_text(name: &str, text: &str, dir: &Path) -> Outcome<serde_json::
 
 fn check_and_evaluate(
     program: Program,
-    mut diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<Diagnostic>,
 ) -> Outcome<serde_json::Value> {
+    front_end(program, diagnostics, eval::evaluate_to_json)
+}
+
+/// Type-checks, then runs `evaluate` if no error was found.
+fn front_end<T>(
+    program: Program,
+    mut diagnostics: Vec<Diagnostic>,
+    evaluate: impl FnOnce(&Program) -> Result<T, Vec<Diagnostic>>,
+) -> Outcome<T> {
     diagnostics.extend(types::check(&program).diagnostics);
     let mut value = None;
     if !diagnostics.iter().any(Diagnostic::is_error) {
-        match eval::evaluate_to_json(&program) {
-            Ok(json) => value = Some(json),
+        match evaluate(&program) {
+            Ok(result) => value = Some(result),
             Err(errors) => diagnostics.extend(errors),
         }
     }

@@ -4,17 +4,7 @@
 mod common;
 
 fn examples(readme: &str) -> Vec<(String, String)> {
-    let mut blocks = Vec::new();
-    let mut lines = readme.lines();
-    while let Some(line) = lines.next() {
-        if let Some(lang) = line.strip_prefix("```") {
-            let body: Vec<&str> = lines
-                .by_ref()
-                .take_while(|l| !l.starts_with("```"))
-                .collect();
-            blocks.push((lang.trim().to_string(), body.join("\n")));
-        }
-    }
+    let blocks = common::markdown_blocks(readme);
     blocks
         .windows(2)
         .filter(|w| w[0].0 == "sbl" && w[1].0 == "json")

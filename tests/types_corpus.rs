@@ -4,6 +4,8 @@
 
 mod types_support;
 
+mod common;
+
 use std::path::Path;
 
 use sblc::diagnostic::render::render_plain;
@@ -38,17 +40,7 @@ fn every_example_checks_cleanly() {
 #[test]
 fn every_readme_block_with_a_result_checks_cleanly() {
     let readme = include_str!("../README.md");
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    let mut lines = readme.lines();
-    while let Some(line) = lines.next() {
-        if let Some(lang) = line.strip_prefix("```") {
-            let body: Vec<&str> = lines
-                .by_ref()
-                .take_while(|l| !l.starts_with("```"))
-                .collect();
-            blocks.push((lang.trim().to_string(), body.join("\n")));
-        }
-    }
+    let blocks = common::markdown_blocks(readme);
     let mut checked = 0;
     for pair in blocks.windows(2) {
         if pair[0].0 == "sbl" && pair[1].0 == "json" {

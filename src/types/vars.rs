@@ -124,16 +124,7 @@ impl VarTable {
                         }
                     }
                 }
-                Type::List(element) => pending.push((*element).clone()),
-                Type::Function(param, result) => {
-                    pending.push((*param).clone());
-                    pending.push((*result).clone());
-                }
-                Type::Record(record) => {
-                    pending.extend(record.fields.values().map(|f| f.ty.clone()));
-                }
-                Type::Union(members) => pending.extend(members.iter().cloned()),
-                _ => {}
+                other => push_children(&other, &mut pending),
             }
         }
         true
@@ -160,16 +151,7 @@ impl VarTable {
                     }
                     _ => {}
                 },
-                Type::List(element) => pending.push((*element).clone()),
-                Type::Function(param, result) => {
-                    pending.push((*param).clone());
-                    pending.push((*result).clone());
-                }
-                Type::Record(record) => {
-                    pending.extend(record.fields.values().map(|f| f.ty.clone()));
-                }
-                Type::Union(members) => pending.extend(members.iter().cloned()),
-                _ => {}
+                other => push_children(&other, &mut pending),
             }
         }
         any
@@ -280,6 +262,20 @@ impl VarTable {
             }
             _ => None,
         }
+    }
+}
+
+/// Pushes the types directly inside `ty` (the walks above visit every part of a type).
+fn push_children(ty: &Type, pending: &mut Vec<Type>) {
+    match ty {
+        Type::List(element) => pending.push((**element).clone()),
+        Type::Function(param, result) => {
+            pending.push((**param).clone());
+            pending.push((**result).clone());
+        }
+        Type::Record(record) => pending.extend(record.fields.values().map(|f| f.ty.clone())),
+        Type::Union(members) => pending.extend(members.iter().cloned()),
+        _ => {}
     }
 }
 

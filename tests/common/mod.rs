@@ -243,3 +243,19 @@ pub fn type_s(ty: &TypeExpr) -> String {
         TypeKind::Error => "ERROR".into(),
     }
 }
+
+/// The fenced code blocks of a Markdown text, as (language, body).
+pub fn markdown_blocks(text: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some(lang) = line.strip_prefix("```") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            blocks.push((lang.trim().to_string(), body.join("\n")));
+        }
+    }
+    blocks
+}
