@@ -113,7 +113,31 @@ pub fn build_with(
     options: &AnalysisOptions,
 ) -> std::io::Result<Outcome<Vec<OutputFile>>> {
     let (program, diagnostics) = load::load_file(path)?;
-    Ok(pipeline(program, diagnostics, options, Some(formats)))
+    let outcome = pipeline(program, diagnostics, options, Some(formats));
+    Ok(Outcome {
+        value: outcome.value.map(|built| built.files),
+        program: outcome.program,
+        diagnostics: outcome.diagnostics,
+    })
+}
+
+/// A build with what the deploy step needs besides the files: the resource graph (for the
+/// resources' `.sbl` origins) and the blobs to upload.
+#[derive(Debug)]
+pub struct Built {
+    /// The files `sblc build` writes, ARM only.
+    pub files: Vec<OutputFile>,
+    pub graph: graph::Graph,
+    pub uploads: Vec<emit::start_task::Upload>,
+}
+
+/// The pipeline for `plan` and `apply`: like [`build_with`] with ARM templates only.
+pub fn build_for_deployment(
+    path: &Path,
+    options: &AnalysisOptions,
+) -> std::io::Result<Outcome<Built>> {
+    let (program, diagnostics) = load::load_file(path)?;
+    Ok(pipeline(program, diagnostics, options, Some(Formats::Arm)))
 }
 
 fn pipeline(
@@ -121,7 +145,7 @@ fn pipeline(
     mut diagnostics: Vec<Diagnostic>,
     options: &AnalysisOptions,
     formats: Option<Formats>,
-) -> Outcome<Vec<OutputFile>> {
+) -> Outcome<Built> {
     diagnostics.extend(types::check(&program).diagnostics);
     let stop = |program, diagnostics| Outcome {
         program,
@@ -149,13 +173,14 @@ fn pipeline(
         .base_dir(program.entry)
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let mut files = match emit::start_task::attach(&mut graph, &base_dir) {
-        Ok(files) => files,
-        Err(errors) => {
-            diagnostics.extend(errors);
-            return stop(program, diagnostics);
-        }
-    };
+    let emit::start_task::Attached { mut files, uploads } =
+        match emit::start_task::attach(&mut graph, &base_dir) {
+            Ok(attached) => attached,
+            Err(errors) => {
+                diagnostics.extend(errors);
+                return stop(program, diagnostics);
+            }
+        };
     // The analyser sees the pools with their start tasks, as they will be deployed.
     let analysis = analyse::run(&graph, options);
     diagnostics.extend(analysis.diagnostics);
@@ -166,7 +191,11 @@ fn pipeline(
         return Outcome {
             program,
             diagnostics,
-            value: Some(Vec::new()),
+            value: Some(Built {
+                files: Vec::new(),
+                graph,
+                uploads,
+            }),
         };
     };
     let metadata = Metadata {
@@ -198,7 +227,11 @@ fn pipeline(
     Outcome {
         program,
         diagnostics,
-        value: Some(files),
+        value: Some(Built {
+            files,
+            graph,
+            uploads,
+        }),
     }
 }
 

@@ -12,6 +12,7 @@
 
 pub mod analyse;
 pub mod declared;
+pub mod deploy;
 pub mod diagnostic;
 pub mod doc;
 pub mod driver;

@@ -6,12 +6,13 @@
 //! of the build, and puts the real `startTask` into the pool's properties, with the identity's
 //! client id and resource id as deployment-time references.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
 use super::{
-    output_file, script_blob_url, sha256_of_file, start_task, unreadable_package, validate,
+    output_file, script_blob_url, sha256_hex, sha256_of_file, start_task, unreadable_package,
+    validate, Upload, UploadSource,
 };
 use super::{Os, Package, StartTaskSpec};
 use crate::diagnostic::{Code, Diagnostic};
@@ -22,10 +23,20 @@ use crate::source::Span;
 const POOL_TYPE: &str = "Microsoft.Batch/batchAccounts/pools";
 const FIELD: &str = "sblcStartTask";
 
-/// Attaches every pool's start task; returns the scripts to write. Local package files are read
-/// relative to `base_dir` (the entry file's folder) to compute their SHA-256.
-pub fn attach(graph: &mut Graph, base_dir: &Path) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let mut files = Vec::new();
+/// What attaching the start tasks adds to a build.
+#[derive(Debug, Default)]
+pub struct Attached {
+    /// The scripts, as files of the build.
+    pub files: Vec<OutputFile>,
+    /// What the deploy step puts in storage: each script and each local package zip.
+    pub uploads: Vec<Upload>,
+}
+
+/// Attaches every pool's start task; returns the scripts to write and the blobs to upload. Local
+/// package files are read relative to `base_dir` (the entry file's folder) to compute their
+/// SHA-256.
+pub fn attach(graph: &mut Graph, base_dir: &Path) -> Result<Attached, Vec<Diagnostic>> {
+    let mut attached = Attached::default();
     let mut diagnostics = Vec::new();
     for resource in &mut graph.resources {
         let Some(request) = resource.body.shift_remove(FIELD) else {
@@ -45,7 +56,7 @@ pub fn attach(graph: &mut Graph, base_dir: &Path) -> Result<Vec<OutputFile>, Vec
             .name
             .as_literal()
             .unwrap_or_else(|| resource.symbol.clone());
-        let Some((spec, client_id)) =
+        let Some((spec, client_id, sources)) =
             read_request(&request, pool, base_dir, resource.origin, &mut diagnostics)
         else {
             continue;
@@ -103,10 +114,25 @@ pub fn attach(graph: &mut Graph, base_dir: &Path) -> Result<Vec<OutputFile>, Vec
                 continue;
             }
         }
-        files.push(output_file(&spec));
+        let script = output_file(&spec);
+        attached.uploads.push(Upload {
+            blob_url: url,
+            sha256: sha256_hex(script.contents.as_bytes()),
+            source: UploadSource::Script(script.path.clone(), script.contents.clone()),
+            origin: resource.origin,
+        });
+        for (package, source) in spec.packages.iter().zip(sources) {
+            attached.uploads.push(Upload {
+                blob_url: package.blob_url.clone(),
+                sha256: package.sha256.clone(),
+                source: source.map_or(UploadSource::Elsewhere, UploadSource::File),
+                origin: resource.origin,
+            });
+        }
+        attached.files.push(script);
     }
     if diagnostics.is_empty() {
-        Ok(files)
+        Ok(attached)
     } else {
         Err(diagnostics)
     }
@@ -118,7 +144,7 @@ fn read_request(
     base_dir: &Path,
     origin: Span,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<(StartTaskSpec, Template)> {
+) -> Option<(StartTaskSpec, Template, Vec<Option<PathBuf>>)> {
     let os = match request.get("os").and_then(Node::as_literal).as_deref() {
         Some("linux") => Os::Linux,
         Some("windows") => Os::Windows,
@@ -132,6 +158,7 @@ fn read_request(
         return None;
     };
     let mut packages = Vec::new();
+    let mut sources = Vec::new();
     for package in request
         .get("packages")
         .map(Node::as_list)
@@ -143,21 +170,19 @@ fn read_request(
                 .and_then(Node::as_literal)
                 .unwrap_or_default()
         };
-        let sha256 = match (
-            package.get("sha256").and_then(Node::as_literal),
-            package.get("file").and_then(Node::as_literal),
-        ) {
+        let local = package
+            .get("file")
+            .and_then(Node::as_literal)
+            .map(|file| base_dir.join(file));
+        let sha256 = match (package.get("sha256").and_then(Node::as_literal), &local) {
             (Some(hash), _) => hash,
-            (None, Some(file)) => {
-                let path = base_dir.join(&file);
-                match sha256_of_file(&path) {
-                    Ok(hash) => hash,
-                    Err(error) => {
-                        diagnostics.push(unreadable_package(&path, &error, origin));
-                        continue;
-                    }
+            (None, Some(path)) => match sha256_of_file(path) {
+                Ok(hash) => hash,
+                Err(error) => {
+                    diagnostics.push(unreadable_package(path, &error, origin));
+                    continue;
                 }
-            }
+            },
             (None, None) => {
                 diagnostics.push(malformed(
                     origin,
@@ -166,6 +191,7 @@ fn read_request(
                 continue;
             }
         };
+        sources.push(local);
         packages.push(Package {
             name: text("name"),
             version: text("version"),
@@ -180,7 +206,7 @@ fn read_request(
         client_id: "[deployment]".into(),
         packages,
     };
-    Some((spec, client_id))
+    Some((spec, client_id, sources))
 }
 
 fn malformed(span: Span, detail: &str) -> Diagnostic {

@@ -55,7 +55,7 @@ mod attach;
 pub mod bash;
 pub mod powershell;
 
-pub use attach::attach;
+pub use attach::{attach, Attached};
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -78,6 +78,29 @@ pub struct Package {
     pub blob_url: String,
     /// SHA-256 of the zip, 64 lowercase hex digits.
     pub sha256: String,
+}
+
+/// A blob the deploy step puts in storage before the pools need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upload {
+    /// `https://<account>.blob.core.windows.net/<container>/<blob>`.
+    pub blob_url: String,
+    /// SHA-256 of the contents, 64 lowercase hex digits: an upload with the same hash is skipped.
+    pub sha256: String,
+    pub source: UploadSource,
+    /// The pool that needs it.
+    pub origin: Span,
+}
+
+/// Where an upload's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadSource {
+    /// A start-task script this build generated: its path in the build's output, and its text.
+    Script(PathBuf, String),
+    /// A local package zip.
+    File(PathBuf),
+    /// A package given by URL and hash only: someone else uploads it; the deploy step checks it.
+    Elsewhere,
 }
 
 /// The operating system of a pool's image.

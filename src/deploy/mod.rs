@@ -1,0 +1,9 @@
+//! Phase 7, optional: deploying a build to Azure through the Resource Manager REST API.
+
+pub mod arm;
+pub mod auth;
+pub mod cloud;
+pub mod http;
+pub mod origins;
+pub mod upload;
+pub mod whatif;

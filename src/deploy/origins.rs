@@ -1,0 +1,139 @@
+//! From an ARM resource id back to the `.sbl` that made the resource: what-if changes and failed
+//! deployment operations name resources by id, and users want to see their own line.
+
+use std::collections::HashMap;
+
+use crate::graph::{Graph, ResourceIndex};
+use crate::source::Span;
+
+/// The parts of a resource id that identify a resource of the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceId {
+    pub group: Option<String>,
+    /// Full type, e.g. `Microsoft.Network/virtualNetworks/subnets`.
+    pub resource_type: String,
+    /// Full name, e.g. `vnet/pool`.
+    pub name: String,
+}
+
+/// Splits `/subscriptions/s/resourceGroups/rg/providers/Ns/t1/n1/t2/n2` (case-insensitive
+/// keywords); an extension resource is read by its last `providers` part.
+pub fn parse_id(id: &str) -> Option<ResourceId> {
+    let segments: Vec<&str> = id.trim_matches('/').split('/').collect();
+    let keyword = |i: usize, word: &str| {
+        segments
+            .get(i)
+            .is_some_and(|s| s.eq_ignore_ascii_case(word))
+    };
+    let group = (0..segments.len())
+        .find(|&i| keyword(i, "resourceGroups"))
+        .and_then(|i| segments.get(i + 1))
+        .map(|g| g.to_string());
+    let Some(providers) = (0..segments.len()).rev().find(|&i| keyword(i, "providers")) else {
+        // `/subscriptions/s/resourceGroups/rg` is the resource group itself.
+        return match (segments.len(), group) {
+            (4, Some(group)) => Some(ResourceId {
+                group: None,
+                resource_type: "Microsoft.Resources/resourceGroups".into(),
+                name: group,
+            }),
+            _ => None,
+        };
+    };
+    let rest = &segments[providers + 1..];
+    let (namespace, pairs) = rest.split_first()?;
+    if pairs.is_empty() || pairs.len() % 2 != 0 {
+        return None;
+    }
+    let types: Vec<&str> = pairs.iter().step_by(2).copied().collect();
+    let names: Vec<&str> = pairs.iter().skip(1).step_by(2).copied().collect();
+    Some(ResourceId {
+        group,
+        resource_type: format!("{namespace}/{}", types.join("/")),
+        name: names.join("/"),
+    })
+}
+
+/// The graph's resources by type and full name.
+#[derive(Debug, Default)]
+pub struct Origins {
+    by_name: HashMap<(String, String), Vec<(Option<String>, ResourceIndex, Span)>>,
+}
+
+impl Origins {
+    pub fn new(graph: &Graph) -> Origins {
+        let mut by_name: HashMap<_, Vec<_>> = HashMap::new();
+        for index in graph.indices() {
+            let resource = graph.resource(index);
+            let Some(name) = full_name(graph, index) else {
+                continue;
+            };
+            let group = resource
+                .group
+                .and_then(|g| graph.resource(g).name.as_literal())
+                .map(|g| g.to_ascii_lowercase());
+            by_name
+                .entry((
+                    resource.resource_type.to_ascii_lowercase(),
+                    name.to_ascii_lowercase(),
+                ))
+                .or_default()
+                .push((group, index, resource.origin));
+        }
+        Origins { by_name }
+    }
+
+    /// The resource an id names, and the span that created it.
+    pub fn find(&self, id: &str) -> Option<(ResourceIndex, Span)> {
+        let id = parse_id(id)?;
+        let candidates = self.by_name.get(&(
+            id.resource_type.to_ascii_lowercase(),
+            id.name.to_ascii_lowercase(),
+        ))?;
+        let group = id.group.map(|g| g.to_ascii_lowercase());
+        let found = match candidates.as_slice() {
+            [only] => only,
+            many => many.iter().find(|(g, _, _)| *g == group)?,
+        };
+        Some((found.1, found.2))
+    }
+}
+
+/// `parent/child` names, when every part is known at build time.
+fn full_name(graph: &Graph, index: ResourceIndex) -> Option<String> {
+    let resource = graph.resource(index);
+    let own = resource.name.as_literal()?;
+    match resource.parent {
+        Some(parent) => Some(format!("{}/{own}", full_name(graph, parent)?)),
+        None => Some(own),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_split_into_group_type_and_name() {
+        let id = parse_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/pool")
+            .expect("an id");
+        assert_eq!(id.group.as_deref(), Some("rg"));
+        assert_eq!(
+            id.resource_type,
+            "Microsoft.Network/virtualNetworks/subnets"
+        );
+        assert_eq!(id.name, "v/pool");
+        let group = parse_id("/subscriptions/s/resourcegroups/rg").expect("a group");
+        assert_eq!(group.resource_type, "Microsoft.Resources/resourceGroups");
+        let extension = parse_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a/providers/Microsoft.Authorization/roleAssignments/g")
+            .expect("an extension");
+        assert_eq!(
+            extension.resource_type,
+            "Microsoft.Authorization/roleAssignments"
+        );
+        assert_eq!(
+            parse_id("/subscriptions/s/providers/Microsoft.Foo/bar"),
+            None
+        );
+    }
+}
