@@ -2,7 +2,9 @@
 //! library; this module only turns flags into driver calls and results into text and exit codes.
 
 mod build;
+mod deploy;
 mod explain;
+mod interrupt;
 mod value_text;
 mod watch;
 
@@ -53,6 +55,12 @@ enum Command {
     },
     /// Compile to ARM JSON, Bicep, parameter files and start-task scripts.
     Build(build::BuildArgs),
+    /// Show what `apply` would change in Azure (ARM what-if), resource by resource. Exit code:
+    /// 0 no changes, 2 changes, 1 errors.
+    Plan(deploy::TargetArgs),
+    /// Deploy to Azure: plan, confirm, upload start-task files, deploy; `--watch` repeats it
+    /// on every save.
+    Apply(deploy::ApplyArgs),
     /// Print generated documentation: `sblc doc stdlib` is the stdlib reference (docs/stdlib.md).
     Doc {
         #[arg(value_enum)]
@@ -118,6 +126,8 @@ pub fn run(args: Args) -> ExitCode {
         Command::Check { files } => check(&files, &output),
         Command::Eval { file, json } => eval(&file, json, &output),
         Command::Build(build_args) => build::run(&build_args, &output),
+        Command::Plan(target) => deploy::run_plan(&target, &output),
+        Command::Apply(apply_args) => deploy::run_apply(&apply_args, &output),
         Command::Doc {
             topic: DocTopic::Stdlib,
         } => {

@@ -9,8 +9,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -23,12 +23,13 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// Runs `rebuild` now and after every change; `rebuild` returns the files to watch next.
 pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let flag = interrupted.clone();
-    if let Err(error) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
-        eprintln!("error: cannot handle Ctrl-C: {error}");
-        return ExitCode::from(super::EXIT_USAGE);
-    }
+    let interrupted = match super::interrupt::flag() {
+        Ok(flag) => flag,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
     let (events, received) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = match new_debouncer(DEBOUNCE, events) {
         Ok(d) => d,
@@ -63,9 +64,17 @@ pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
     while !interrupted.load(Ordering::SeqCst) {
         match received.recv_timeout(POLL) {
             Ok(Ok(batch)) => {
-                let touched = batch
+                let mut touched = batch
                     .iter()
                     .any(|event| files.contains(&absolute(&event.path)));
+                // Saves made while the last rebuild ran (a deployment can take minutes) are
+                // waiting in the channel: one rebuild covers them all.
+                while let Ok(queued) = received.try_recv() {
+                    touched |= queued
+                        .iter()
+                        .flatten()
+                        .any(|e| files.contains(&absolute(&e.path)));
+                }
                 if touched {
                     update(rebuild(), &mut files);
                 }

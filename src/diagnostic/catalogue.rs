@@ -219,6 +219,8 @@ catalogue! {
     VaultNotRecoverable = "S0662", Security, Some("KV2"), "a key vault lacks soft delete or purge protection";
     AllowWithoutReason = "E0691", Error, None, "an allow gives no reason";
     UnusedAllow = "W0692", Warning, None, "an allow suppresses nothing";
+    ResourceDeploymentFailed = "E0701", Error, None, "Azure rejected a resource during the deployment";
+    PackageUploadFailed = "E0702", Error, None, "a start-task file could not be put in storage";
 }
 
 #[cfg(test)]

@@ -1,0 +1,506 @@
+//! `sblc plan` and `sblc apply`: build, sign in, read the live state, ask ARM's what-if, and
+//! (for apply) deploy in the order `sblc::deploy::apply` documents. `apply --watch` does it again
+//! on every save whose templates changed.
+
+mod target;
+mod ui;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use sblc::deploy::apply::{self, ApplyError, Target};
+use sblc::deploy::arm::{Arm, CallError, Status};
+use sblc::deploy::auth::{self, Method};
+use sblc::deploy::cloud::Cloud;
+use sblc::deploy::http::Http;
+use sblc::deploy::origins::Origins;
+use sblc::deploy::whatif::Plan;
+use sblc::deploy::{live, template};
+use sblc::diagnostic::{Code, Diagnostic};
+use sblc::driver::{self, Built, Outcome};
+use serde_json::Value;
+
+use super::{Output, EXIT_INPUT_ERRORS, EXIT_USAGE};
+use ui::Terminal;
+
+/// Flags shared by `plan` and `apply`.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// The program's entry file.
+    #[arg(default_value = "main.sbl")]
+    file: PathBuf,
+    /// The subscription to deploy to.
+    #[arg(long, env = "AZURE_SUBSCRIPTION_ID")]
+    subscription: Option<String>,
+    /// The resource group, for programs that deploy into one.
+    #[arg(long, env = "AZURE_RESOURCE_GROUP")]
+    resource_group: Option<String>,
+    /// Where a subscription deployment keeps its metadata (default: the first resource group's
+    /// location).
+    #[arg(long)]
+    location: Option<String>,
+    /// The deployment's name (default: `sblc-<folder of the entry file>`).
+    #[arg(long)]
+    name: Option<String>,
+    /// A parameter value, NAME=VALUE (repeatable). Prefer `SBLC_PARAM_<NAME>` for secrets.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    param: Vec<String>,
+    /// An ARM parameters file whose values override the build's main.parameters.json.
+    #[arg(long)]
+    parameters: Option<PathBuf>,
+    /// Which credential to use; `auto` tries env, workload, managed, cli in that order.
+    #[arg(long, value_enum, default_value_t = AuthChoice::Auto)]
+    auth: AuthChoice,
+    /// The Azure cloud.
+    #[arg(long, value_enum, default_value_t = CloudChoice::Public, env = "SBLC_CLOUD")]
+    cloud: CloudChoice,
+    /// Resource Manager endpoint override (tests, private clouds).
+    #[arg(long, env = "SBLC_ARM_ENDPOINT", value_name = "URL")]
+    arm_endpoint: Option<String>,
+    /// Entra ID authority override.
+    #[arg(long, env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
+    authority_host: Option<String>,
+    /// Blob endpoint override; `{account}` is the storage account's name
+    /// (e.g. `https://127.0.0.1:10000/{account}` for Azurite).
+    #[arg(long, env = "SBLC_BLOB_ENDPOINT", value_name = "URL")]
+    blob_endpoint: Option<String>,
+}
+
+/// `sblc apply`'s own flags.
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Deploy without asking (a run without a terminal must say so).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Deploy again on every save whose templates changed.
+    #[arg(long)]
+    watch: bool,
+    /// On Ctrl-C during a deployment, cancel it in Azure without asking.
+    #[arg(long)]
+    cancel_on_interrupt: bool,
+    /// Do not upload start-task files (they were uploaded from inside the network).
+    #[arg(long)]
+    skip_upload: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum AuthChoice {
+    Auto,
+    Env,
+    Workload,
+    Managed,
+    Cli,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CloudChoice {
+    Public,
+    UsGovernment,
+    China,
+}
+
+/// `plan`'s exit codes, as `terraform plan -detailed-exitcode`.
+const PLAN_NO_CHANGES: u8 = 0;
+const PLAN_ERROR: u8 = 1;
+const PLAN_CHANGES: u8 = 2;
+
+/// A signed-in session: one runtime, one HTTP client, one credential for the whole run.
+struct Session {
+    runtime: tokio::runtime::Runtime,
+    arm: Arm,
+    interrupted: Arc<AtomicBool>,
+}
+
+impl Session {
+    fn start(args: &TargetArgs) -> Result<Session, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let mut endpoints = match args.cloud {
+            CloudChoice::Public => Cloud::Public,
+            CloudChoice::UsGovernment => Cloud::UsGovernment,
+            CloudChoice::China => Cloud::China,
+        }
+        .endpoints();
+        if let Some(arm) = &args.arm_endpoint {
+            endpoints.arm = arm.trim_end_matches('/').to_string();
+        }
+        if let Some(authority) = &args.authority_host {
+            endpoints.authority = authority.trim_end_matches('/').to_string();
+        }
+        endpoints.blob_endpoint = args.blob_endpoint.clone();
+        let http = Http::new()?;
+        let method = match args.auth {
+            AuthChoice::Auto => Method::Auto,
+            AuthChoice::Env => Method::Env,
+            AuthChoice::Workload => Method::Workload,
+            AuthChoice::Managed => Method::Managed,
+            AuthChoice::Cli => Method::Cli,
+        };
+        let credential = runtime.block_on(auth::sign_in(
+            method,
+            &endpoints.authority,
+            &http,
+            &endpoints.arm_scope(),
+        ))?;
+        let interrupted = super::interrupt::flag()?;
+        Ok(Session {
+            runtime,
+            arm: Arm::new(http, endpoints, credential),
+            interrupted,
+        })
+    }
+}
+
+/// A build checked against the live state, with its plan.
+struct Planned {
+    outcome: Outcome<Built>,
+    target: Target,
+    template: Value,
+    parameters: Value,
+    origins: Origins,
+    plan: Plan,
+}
+
+/// Why planning stopped: already reported, with the exit code class.
+enum Stop {
+    /// Diagnostics were printed.
+    Input,
+    /// A usage or environment problem, printed.
+    Usage,
+}
+
+pub fn run_plan(args: &TargetArgs, output: &Output) -> ExitCode {
+    let session = match Session::start(args) {
+        Ok(session) => session,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(PLAN_ERROR);
+        }
+    };
+    let planned = match plan(&session, args, output) {
+        Ok(planned) => planned,
+        Err(_) => return ExitCode::from(PLAN_ERROR),
+    };
+    show_plan(&planned, output);
+    ExitCode::from(if planned.plan.has_changes() {
+        PLAN_CHANGES
+    } else {
+        PLAN_NO_CHANGES
+    })
+}
+
+pub fn run_apply(args: &ApplyArgs, output: &Output) -> ExitCode {
+    if !args.yes && !std::io::stdin().is_terminal() {
+        eprintln!(
+            "error: apply asks before deploying, and there is no terminal to ask: pass --yes"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let session = match Session::start(&args.target) {
+        Ok(session) => session,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if args.watch {
+        let mut last_applied: Option<(Value, Value)> = None;
+        return super::watch::run(|| {
+            let (_, files) = apply_once(&session, args, output, &mut last_applied);
+            files
+        });
+    }
+    apply_once(&session, args, output, &mut None).0
+}
+
+/// One apply; returns the exit code and the program's files (for `--watch`). `last_applied`
+/// holds the template and parameters of the last successful apply, to skip unchanged builds.
+fn apply_once(
+    session: &Session,
+    args: &ApplyArgs,
+    output: &Output,
+    last_applied: &mut Option<(Value, Value)>,
+) -> (ExitCode, Vec<PathBuf>) {
+    let started = std::time::Instant::now();
+    let planned = match plan_unless_unchanged(session, args, output, last_applied) {
+        Ok(Some(planned)) => planned,
+        Ok(None) => {
+            eprintln!("templates unchanged since the last apply; nothing to do");
+            return (ExitCode::SUCCESS, program_files(&args.target.file, None));
+        }
+        Err((stop, files)) => {
+            let code = match stop {
+                Stop::Input => EXIT_INPUT_ERRORS,
+                Stop::Usage => EXIT_USAGE,
+            };
+            return (ExitCode::from(code), files);
+        }
+    };
+    let files = program_files(&args.target.file, Some(&planned.outcome));
+    show_plan(&planned, output);
+    if planned.plan.has_changes() && !args.yes && !ui::ask("Deploy these changes? [y/N] ") {
+        eprintln!("nothing deployed");
+        return (ExitCode::SUCCESS, files);
+    }
+    let Some(built) = &planned.outcome.value else {
+        return (ExitCode::from(EXIT_INPUT_ERRORS), files);
+    };
+    let mut terminal = Terminal::new(
+        &planned.outcome.program.sources,
+        &planned.origins,
+        args.cancel_on_interrupt,
+    );
+    let deployment = apply::Deployment {
+        target: &planned.target,
+        template: &planned.template,
+        parameters: &planned.parameters,
+        uploads: &built.uploads,
+        skip_upload: args.skip_upload,
+    };
+    let result = session.runtime.block_on(apply::apply(
+        &session.arm,
+        &deployment,
+        &planned.plan,
+        &session.interrupted,
+        &mut terminal,
+    ));
+    terminal.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(applied) if applied.deployments.is_empty() && applied.uploaded == 0 => {
+            eprintln!("no changes: nothing deployed ({seconds:.1} s)");
+        }
+        Ok(applied) => {
+            eprintln!(
+                "applied in {seconds:.1} s: {} deployment(s) ({}), {} file(s) uploaded, {} already in storage",
+                applied.deployments.len(),
+                applied.deployments.join(", "),
+                applied.uploaded,
+                applied.already_current
+            );
+        }
+        Err(error) => {
+            report_failure(&error, &planned, output);
+            return (ExitCode::from(EXIT_INPUT_ERRORS), files);
+        }
+    }
+    *last_applied = Some((planned.template.clone(), planned.parameters.clone()));
+    (ExitCode::SUCCESS, files)
+}
+
+/// Plans, unless the build's templates equal the last applied ones (`--watch` after a save that
+/// changed nothing that deploys).
+fn plan_unless_unchanged(
+    session: &Session,
+    args: &ApplyArgs,
+    output: &Output,
+    last_applied: &Option<(Value, Value)>,
+) -> Result<Option<Planned>, (Stop, Vec<PathBuf>)> {
+    match plan(session, &args.target, output) {
+        Ok(planned) => {
+            let same = last_applied
+                .as_ref()
+                .is_some_and(|(t, p)| *t == planned.template && *p == planned.parameters);
+            Ok((!same).then_some(planned))
+        }
+        Err((stop, files)) => Err((stop, files)),
+    }
+}
+
+fn program_files(entry: &Path, outcome: Option<&Outcome<Built>>) -> Vec<PathBuf> {
+    let files = outcome.map(|o| o.program.disk_files()).unwrap_or_default();
+    if files.is_empty() {
+        vec![entry.to_path_buf()]
+    } else {
+        files
+    }
+}
+
+/// Builds, reads the live state and re-checks with it, resolves target and parameters, and runs
+/// what-if.
+fn plan(
+    session: &Session,
+    args: &TargetArgs,
+    output: &Output,
+) -> Result<Planned, (Stop, Vec<PathBuf>)> {
+    let entry = &args.file;
+    let fail = |stop, outcome: Option<&Outcome<Built>>| (stop, program_files(entry, outcome));
+    let outcome = match driver::build_for_deployment(entry, &output.analysis) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            super::io_error(entry, &error);
+            return Err(fail(Stop::Usage, None));
+        }
+    };
+    let Some(built) = outcome
+        .value
+        .as_ref()
+        .filter(|_| !output.fails(&outcome.diagnostics))
+    else {
+        output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
+        eprintln!("build failed; nothing planned");
+        return Err(fail(Stop::Input, Some(&outcome)));
+    };
+    let usage = |error: String, outcome: &Outcome<Built>| {
+        eprintln!("error: {error}");
+        fail(Stop::Usage, Some(outcome))
+    };
+    let target = match target::resolve(args, &built.graph, entry) {
+        Ok(target) => target,
+        Err(error) => return Err(usage(error, &outcome)),
+    };
+    let (template, parameters) = match target::parameters(args, &built.files) {
+        Ok(values) => values,
+        Err(error) => return Err(usage(error, &outcome)),
+    };
+    let live = session.runtime.block_on(live::gather(
+        &session.arm,
+        &built.graph,
+        &target.scope,
+        &parameters,
+    ));
+    let live = match live {
+        Ok(live) => live,
+        Err(error) => {
+            report_call_error(&error, "reading the live state");
+            return Err(fail(Stop::Usage, Some(&outcome)));
+        }
+    };
+    // The live-state rules (CK5, BA4) run on a second pass; the build itself is the same.
+    let mut analysis = output.analysis.clone();
+    analysis.live_state = Some(live);
+    let outcome = match driver::build_for_deployment(entry, &analysis) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            super::io_error(entry, &error);
+            return Err(fail(Stop::Usage, None));
+        }
+    };
+    output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
+    let Some(built) = outcome
+        .value
+        .as_ref()
+        .filter(|_| !output.fails(&outcome.diagnostics))
+    else {
+        eprintln!("the live state makes this deployment fail; nothing planned");
+        return Err(fail(Stop::Input, Some(&outcome)));
+    };
+    let origins = Origins::new(&built.graph);
+    let body = template::body(&target.scope, &target.location, &template, &parameters);
+    let changes = session
+        .runtime
+        .block_on(session.arm.what_if(&target.scope, &target.name, &body));
+    let changes = match changes {
+        Ok(changes) => changes,
+        Err(error) => {
+            report_call_error(&error, "what-if");
+            return Err(fail(Stop::Usage, Some(&outcome)));
+        }
+    };
+    let plan = Plan::from_what_if(&changes, &origins);
+    Ok(Planned {
+        outcome,
+        target,
+        template,
+        parameters,
+        origins,
+        plan,
+    })
+}
+
+fn show_plan(planned: &Planned, output: &Output) {
+    let sources = &planned.outcome.program.sources;
+    let mut stdout = std::io::stdout().lock();
+    let text = if output.format == super::MessageFormat::Json {
+        let mut json = planned.plan.to_json(sources);
+        json["deployment"] = Value::String(planned.target.name.clone());
+        format!("{json}\n")
+    } else {
+        format!(
+            "Plan for deployment {} ({})\n\n{}",
+            planned.target.name,
+            planned.target.scope.path(),
+            planned.plan.render(sources, output.color)
+        )
+    };
+    let _ = stdout.write_all(text.as_bytes());
+}
+
+fn report_call_error(error: &CallError, during: &str) {
+    eprintln!("error: {during} failed: {error}");
+    if let CallError::Arm(arm_error) = error {
+        if let Some(help) = ui::access_help(arm_error) {
+            eprintln!("  help: {help}");
+        }
+    }
+}
+
+fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
+    let sources = &planned.outcome.program.sources;
+    match error {
+        ApplyError::Call(error) => report_call_error(error, "the deployment"),
+        ApplyError::Failed {
+            deployment,
+            error,
+            operations,
+        } => {
+            let mut diagnostics = Vec::new();
+            for operation in operations {
+                let Some(arm_error) = &operation.error else { continue };
+                match ui::failure_diagnostic(operation, arm_error, &planned.origins, deployment) {
+                    Some(diagnostic) => diagnostics.push(diagnostic),
+                    None => eprintln!(
+                        "error: Azure rejected {} `{}`: {arm_error}",
+                        operation.resource_type, operation.resource_name
+                    ),
+                }
+            }
+            output.diagnostics(&diagnostics, sources);
+            if operations.is_empty() {
+                if let Some(error) = error {
+                    for cause in error.root_causes() {
+                        eprintln!("error: {cause}");
+                        if let Some(help) = ui::access_help(cause) {
+                            eprintln!("  help: {help}");
+                        }
+                    }
+                }
+            }
+            eprintln!("deployment {deployment} failed");
+        }
+        ApplyError::Canceled { deployment, status } => match status {
+            Status::Canceled => eprintln!("deployment {deployment} was cancelled; resources it finished stay"),
+            other => eprintln!("cancelling {deployment} came too late: it ended {other:?}"),
+        },
+        ApplyError::Detached { deployment } => eprintln!(
+            "stopped following {deployment}; it goes on in Azure (`az deployment {} show --name {deployment}`)",
+            match planned.target.scope {
+                sblc::deploy::arm::Scope::Subscription(_) => "sub",
+                sblc::deploy::arm::Scope::ResourceGroup { .. } => "group",
+            }
+        ),
+        ApplyError::Upload { upload, error } => {
+            let diagnostic = Diagnostic::new(
+                Code::PackageUploadFailed,
+                format!(
+                    "cannot upload {} to {}",
+                    sblc::deploy::upload::source_name(upload),
+                    upload.blob_url
+                ),
+                upload.origin,
+                "this pool's start task needs it",
+            )
+            .with_note(error.to_string());
+            output.diagnostics(&[diagnostic], sources);
+            eprintln!("no pool was deployed: their start tasks would not find their packages");
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! `apply`: deploying a build, in the order that makes a first apply on an empty subscription
+//! work end to end.
+//!
+//! 1. **Plan**: what-if on the whole template (done by the caller, who shows it and asks).
+//! 2. **Check the uploads**: which start-task scripts and package zips are not in storage yet
+//!    (a blob whose `sha256` metadata matches is current). When the plan creates the storage
+//!    account, nothing can be checked yet: every upload is pending.
+//! 3. **Foundation**: when uploads are pending and the template has pools, deploy the template
+//!    without its pools first (deployment `<name>-foundation`): resource groups, network,
+//!    storage account and containers, identities, role assignments, Batch account.
+//! 4. **Upload** what is pending, into the containers the foundation created. When storage is
+//!    unreachable from here (it has no public endpoint), stop before any pool exists.
+//! 5. **Deploy** the whole template (deployment `<name>`): the pools are created last, and their
+//!    start tasks find their packages.
+//!
+//! Nothing is deployed when the plan has no change and no upload is pending. Every deployment
+//! is followed to its end, with per-resource progress; Ctrl-C asks the [`Ui`] whether to cancel
+//! the deployment in Azure.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::arm::{Arm, ArmError, CallError, Operation, Scope, Status};
+use super::template;
+use super::upload::{self, UploadError, Uploader};
+use super::whatif::Plan;
+use crate::emit::start_task::Upload;
+
+/// Where and under which name a deployment goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub scope: Scope,
+    /// The deployment's location (subscription deployments keep their metadata there).
+    pub location: String,
+    pub name: String,
+}
+
+/// What `apply` deploys.
+pub struct Deployment<'a> {
+    pub target: &'a Target,
+    pub template: &'a Value,
+    /// `{name: {value}}`, secure values included: never printed.
+    pub parameters: &'a Value,
+    pub uploads: &'a [Upload],
+    pub skip_upload: bool,
+}
+
+/// What the person (or the pipeline) running apply sees and decides.
+pub trait Ui {
+    /// A step starts, e.g. "deploying sblc-main".
+    fn step(&mut self, text: &str);
+    /// An operation of a deployment reached a new state.
+    fn operation(&mut self, operation: &Operation);
+    fn uploaded(&mut self, upload: &Upload, outcome: upload::Outcome);
+    /// Ctrl-C was pressed while a deployment runs: cancel it in Azure (`true`) or leave it
+    /// running and stop following it (`false`).
+    fn cancel_on_interrupt(&mut self) -> bool;
+}
+
+/// How an apply ended, when nothing went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The deployments made, in order (none when nothing changed).
+    pub deployments: Vec<String>,
+    pub uploaded: usize,
+    pub already_current: usize,
+}
+
+/// How an apply ended, when something did.
+#[derive(Debug)]
+pub enum ApplyError {
+    Call(CallError),
+    /// The deployment failed: its error and the failed operations (nested ones included).
+    Failed {
+        deployment: String,
+        error: Option<ArmError>,
+        operations: Vec<Operation>,
+    },
+    /// Cancelled on request; the final state is `Canceled` (or what ARM ended with).
+    Canceled {
+        deployment: String,
+        status: Status,
+    },
+    /// Left running in Azure after Ctrl-C.
+    Detached {
+        deployment: String,
+    },
+    Upload {
+        upload: Upload,
+        error: UploadError,
+    },
+}
+
+impl From<CallError> for ApplyError {
+    fn from(error: CallError) -> ApplyError {
+        ApplyError::Call(error)
+    }
+}
+
+/// Runs steps 2 to 5 of the module documentation for a deployment whose plan the caller has
+/// shown (and had confirmed).
+pub async fn apply(
+    arm: &Arm,
+    deployment: &Deployment<'_>,
+    plan: &Plan,
+    interrupted: &Arc<AtomicBool>,
+    ui: &mut dyn Ui,
+) -> Result<Applied, ApplyError> {
+    let uploader = Uploader {
+        http: arm.http(),
+        endpoints: arm.endpoints(),
+        credential: arm.credential(),
+    };
+    let mut applied = Applied {
+        deployments: Vec::new(),
+        uploaded: 0,
+        already_current: 0,
+    };
+    let storage_is_new = plan.changes.iter().any(|c| {
+        c.change_type == super::whatif::ChangeType::Create
+            && c.resource_id
+                .to_ascii_lowercase()
+                .contains("/providers/microsoft.storage/storageaccounts/")
+    });
+    let mut pending = Vec::new();
+    if !deployment.skip_upload {
+        for upload in deployment.uploads {
+            if storage_is_new {
+                pending.push(upload);
+                continue;
+            }
+            match uploader.is_current(upload).await {
+                Ok(true) => {
+                    applied.already_current += 1;
+                    ui.uploaded(upload, upload::Outcome::Current);
+                }
+                Ok(false) => pending.push(upload),
+                Err(error) => return Err(upload_error(upload, error)),
+            }
+        }
+    }
+    if !plan.has_changes() && pending.is_empty() {
+        return Ok(applied);
+    }
+    let target = deployment.target;
+    if !pending.is_empty() && plan.has_changes() && template::has_pools(deployment.template) {
+        let name = format!("{}-foundation", target.name);
+        ui.step(&format!(
+            "deploying {name}: everything but the pools, so that their packages can be uploaded first"
+        ));
+        let foundation = template::without_pools(deployment.template);
+        let body = template::body(
+            &target.scope,
+            &target.location,
+            &foundation,
+            deployment.parameters,
+        );
+        follow(arm, &target.scope, &name, &body, interrupted, ui).await?;
+        applied.deployments.push(name);
+    }
+    if !pending.is_empty() {
+        ui.step(&format!("uploading {} start-task file(s)", pending.len()));
+    }
+    for upload in pending {
+        match uploader.upload(upload).await {
+            Ok(outcome) => {
+                match outcome {
+                    upload::Outcome::Current | upload::Outcome::Present => {
+                        applied.already_current += 1
+                    }
+                    upload::Outcome::Uploaded => applied.uploaded += 1,
+                }
+                ui.uploaded(upload, outcome);
+            }
+            Err(error) => return Err(upload_error(upload, error)),
+        }
+    }
+    if plan.has_changes() {
+        ui.step(&format!("deploying {}", target.name));
+        let body = template::body(
+            &target.scope,
+            &target.location,
+            deployment.template,
+            deployment.parameters,
+        );
+        follow(arm, &target.scope, &target.name, &body, interrupted, ui).await?;
+        applied.deployments.push(target.name.clone());
+    }
+    Ok(applied)
+}
+
+fn upload_error(upload: &Upload, error: UploadError) -> ApplyError {
+    ApplyError::Upload {
+        upload: upload.clone(),
+        error,
+    }
+}
+
+/// How often a waiting poll loop looks at the Ctrl-C flag.
+const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
+
+/// Starts a deployment and follows it to its end, reporting operations as they change.
+async fn follow(
+    arm: &Arm,
+    scope: &Scope,
+    name: &str,
+    body: &Value,
+    interrupted: &Arc<AtomicBool>,
+    ui: &mut dyn Ui,
+) -> Result<(), ApplyError> {
+    let (status_url, mut wait) = arm.start_deployment(scope, name, body).await?;
+    let path = scope.deployment_path(name);
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut cancel_requested = false;
+    loop {
+        let mut waited = Duration::ZERO;
+        while waited < wait {
+            if interrupted.load(Ordering::SeqCst) && !cancel_requested {
+                break;
+            }
+            tokio::time::sleep(INTERRUPT_CHECK).await;
+            waited += INTERRUPT_CHECK;
+        }
+        if interrupted.swap(false, Ordering::SeqCst) && !cancel_requested {
+            if !ui.cancel_on_interrupt() {
+                return Err(ApplyError::Detached {
+                    deployment: name.to_string(),
+                });
+            }
+            ui.step(&format!("cancelling {name}"));
+            arm.cancel(scope, name).await?;
+            cancel_requested = true;
+        }
+        let (status, next) = arm.status(&status_url).await?;
+        wait = next;
+        let operations = all_operations(arm, &path).await?;
+        for operation in &operations {
+            let key = format!("{}|{}", operation.resource_id, operation.operation_id);
+            if seen.get(&key) != Some(&operation.state) {
+                seen.insert(key, operation.state.clone());
+                ui.operation(operation);
+            }
+        }
+        match status {
+            Status::Running => continue,
+            Status::Succeeded if !cancel_requested => return Ok(()),
+            Status::Failed(error) if !cancel_requested => {
+                return Err(ApplyError::Failed {
+                    deployment: name.to_string(),
+                    error,
+                    operations: operations
+                        .into_iter()
+                        .filter(|o| o.error.is_some() && !o.is_nested_deployment())
+                        .collect(),
+                })
+            }
+            status => {
+                return Err(ApplyError::Canceled {
+                    deployment: name.to_string(),
+                    status,
+                })
+            }
+        }
+    }
+}
+
+/// A deployment's operations and, for each nested deployment, its own (depth first).
+async fn all_operations(arm: &Arm, deployment_path: &str) -> Result<Vec<Operation>, CallError> {
+    let mut operations = Vec::new();
+    let mut queue = vec![deployment_path.to_string()];
+    while let Some(path) = queue.pop() {
+        match arm.operations(&path).await {
+            Ok(found) => {
+                for operation in found {
+                    if operation.is_nested_deployment() && !operation.resource_id.is_empty() {
+                        queue.push(operation.resource_id.clone());
+                    }
+                    operations.push(operation);
+                }
+            }
+            // A nested deployment that has not started yet has no operations to list.
+            Err(CallError::Arm(error)) if error.status == 404 && path != deployment_path => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(operations)
+}
