@@ -314,7 +314,7 @@ impl Arm {
             response = self.send(Request::new(Method::GET, location)).await?;
         }
         let result = response.json();
-        if let Some(error) = result.get("error").and_then(|e| ArmError::from_value(e)) {
+        if let Some(error) = result.get("error").and_then(ArmError::from_value) {
             return Err(CallError::Arm(error));
         }
         Ok(result

@@ -3,8 +3,9 @@
 //!
 //! Retried: connection errors, timeouts, 408, 429 and 5xx, at most [`MAX_RETRIES`] times. A
 //! `Retry-After` header (seconds, as ARM and Storage send it) sets the wait, capped at
-//! [`MAX_RETRY_AFTER`]; otherwise the wait grows exponentially from one second, with jitter so
-//! that many clients throttled together do not come back together. Nothing here logs a request:
+//! [`MAX_RETRY_AFTER`]; otherwise the wait grows exponentially from one second (or
+//! `SBLC_RETRY_DELAY_MS`), with jitter so that many clients throttled together do not come back
+//! together. Nothing here logs a request:
 //! headers carry bearer tokens and bodies carry secure parameters.
 
 use std::sync::Once;
@@ -132,10 +133,11 @@ impl Http {
             .user_agent(concat!("sblc/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot set up HTTPS: {}", error_chain(&e)))?;
-        Ok(Http {
-            client,
-            base_delay: Duration::from_secs(1),
-        })
+        let base_delay = std::env::var("SBLC_RETRY_DELAY_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(Duration::from_secs(1), Duration::from_millis);
+        Ok(Http { client, base_delay })
     }
 
     /// The underlying client, for `azure_identity`'s pipeline.

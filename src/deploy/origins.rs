@@ -54,10 +54,13 @@ pub fn parse_id(id: &str) -> Option<ResourceId> {
     })
 }
 
-/// The graph's resources by type and full name.
+/// A resource of the graph that an id may name: its resource group, index and origin.
+type Candidate = (Option<String>, ResourceIndex, Span);
+
+/// The graph's resources by (lower-case) type and full name.
 #[derive(Debug, Default)]
 pub struct Origins {
-    by_name: HashMap<(String, String), Vec<(Option<String>, ResourceIndex, Span)>>,
+    by_name: HashMap<(String, String), Vec<Candidate>>,
 }
 
 impl Origins {

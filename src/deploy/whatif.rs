@@ -220,7 +220,10 @@ impl Plan {
                 .push(change);
         }
         let mut out = String::new();
-        for (group, changes) in groups {
+        for (n, (group, changes)) in groups.into_iter().enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
             let title = if group.is_empty() {
                 "subscription".to_string()
             } else {
@@ -403,8 +406,9 @@ mod tests {
         let text = plan.render(&SourceMap::new(), false);
         assert_eq!(
             text,
-            "resource group rg\n  ~ Microsoft.Storage/storageAccounts a\n      ~ properties.allowSharedKeyAccess: true => false\n  = 1 unchanged\n\
-             subscription\n  + Microsoft.Resources/resourceGroups rg\n\nPlan: 1 to create, 1 to modify, 0 to delete, 1 unchanged.\n"
+            "subscription\n  + Microsoft.Resources/resourceGroups rg\n\n\
+             resource group rg\n  ~ Microsoft.Storage/storageAccounts a\n      ~ properties.allowSharedKeyAccess: true => false\n  = 1 unchanged\n\
+             \nPlan: 1 to create, 1 to modify, 0 to delete, 1 unchanged.\n"
         );
     }
 

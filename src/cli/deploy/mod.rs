@@ -292,7 +292,10 @@ fn apply_once(
             return (ExitCode::from(EXIT_INPUT_ERRORS), files);
         }
     }
-    *last_applied = Some((planned.template.clone(), planned.parameters.clone()));
+    *last_applied = Some((
+        without_metadata(&planned.template),
+        planned.parameters.clone(),
+    ));
     (ExitCode::SUCCESS, files)
 }
 
@@ -306,13 +309,23 @@ fn plan_unless_unchanged(
 ) -> Result<Option<Planned>, (Stop, Vec<PathBuf>)> {
     match plan(session, &args.target, output) {
         Ok(planned) => {
-            let same = last_applied
-                .as_ref()
-                .is_some_and(|(t, p)| *t == planned.template && *p == planned.parameters);
+            let same = last_applied.as_ref().is_some_and(|(t, p)| {
+                *t == without_metadata(&planned.template) && *p == planned.parameters
+            });
             Ok((!same).then_some(planned))
         }
         Err((stop, files)) => Err((stop, files)),
     }
+}
+
+/// The template without its `metadata` (generator and inputs hash): a comment-only edit changes
+/// the inputs hash and nothing that deploys.
+fn without_metadata(template: &Value) -> Value {
+    let mut template = template.clone();
+    if let Some(object) = template.as_object_mut() {
+        object.remove("metadata");
+    }
+    template
 }
 
 fn program_files(entry: &Path, outcome: Option<&Outcome<Built>>) -> Vec<PathBuf> {

@@ -67,6 +67,10 @@ impl Ui for Terminal<'_> {
     }
 
     fn operation(&mut self, operation: &Operation) {
+        // ARM's own steps (evaluating outputs) have no target resource.
+        if operation.resource_type.is_empty() {
+            return;
+        }
         let origin = self
             .origins
             .find(&operation.resource_id)

@@ -170,10 +170,13 @@ fn read_request(
                 .and_then(Node::as_literal)
                 .unwrap_or_default()
         };
-        let local = package
-            .get("file")
-            .and_then(Node::as_literal)
-            .map(|file| base_dir.join(file));
+        let local = package.get("file").and_then(Node::as_literal).map(|file| {
+            let relative: PathBuf = Path::new(&file)
+                .components()
+                .filter(|c| *c != std::path::Component::CurDir)
+                .collect();
+            base_dir.join(relative)
+        });
         let sha256 = match (package.get("sha256").and_then(Node::as_literal), &local) {
             (Some(hash), _) => hash,
             (None, Some(path)) => match sha256_of_file(path) {
