@@ -966,12 +966,15 @@ class Response:
 # The application
 
 class Scenario:
-    """The scenario file, read again whenever its inode, size or mtime changes. A file caught
-    half-written (invalid JSON) leaves the previous scenario in force until the next request."""
+    """The scenario file, read again whenever its inode, size or mtime changes, and also, while
+    its mtime is recent, whenever its bytes change (an in-place rewrite within one mtime tick).
+    A file caught half-written (empty or invalid JSON) leaves the previous scenario in force;
+    the next request tries again."""
 
     def __init__(self, path: str | None, on_change):
         self.path = path
         self.sig = None
+        self.raw: bytes | None = None
         self.data: dict = {}
         self.on_change = on_change
 
@@ -983,17 +986,31 @@ class Scenario:
             sig = (st.st_ino, st.st_mtime_ns, st.st_size)
         except FileNotFoundError:
             sig = None
-        if sig != self.sig:
+        raw = None
+        if sig is not None and sig == self.sig and time.time() - st.st_mtime < 2.5:
+            try:
+                with open(self.path, "rb") as f:
+                    raw = f.read()
+            except OSError:
+                return self.data
+            if raw == self.raw:
+                return self.data
+        if sig != self.sig or raw is not None:
             try:
                 data = {}
                 if sig is not None:
-                    with open(self.path, "rb") as f:
-                        data = json.loads(f.read().decode("utf-8-sig") or "{}")
+                    if raw is None:
+                        with open(self.path, "rb") as f:
+                            raw = f.read()
+                    if not raw.strip():
+                        raise ValueError("the file is empty")
+                    data = json.loads(raw.decode("utf-8-sig"))
                 if not isinstance(data, dict):
                     raise ValueError("the scenario must be a JSON object")
             except (ValueError, OSError) as e:
                 print(f"fake-azure: scenario not (yet) readable, keeping the previous one: {e}", file=sys.stderr)
                 return self.data
+            self.raw = raw
             unknown = sorted(set(data) - set(DEFAULTS) - {"comment", "version", "$schema"})
             if unknown:
                 print(f"fake-azure: unknown scenario fields ignored: {', '.join(unknown)}", file=sys.stderr)
@@ -1234,7 +1251,8 @@ class App:
 
     def check(self, req: Request, action: str, scope: str | None = None) -> Response | None:
         if self.forbidden(action):
-            return Response(403, self.authorization_failed(req.claims or {}, action, scope or req.raw_path))
+            return Response(403, self.authorization_failed(req.claims or {}, action, scope or req.raw_path),
+                            [("x-ms-failure-cause", "gateway")])
         return None
 
     # ------------------------------------------------------------------------------------------
@@ -1482,6 +1500,12 @@ class App:
         mt = re.fullmatch(r"(?P<scope>.*?)/providers/Microsoft\.Authorization/permissions", p, re.I)
         if mt and m == "GET":
             return self.permissions(req, unquote(mt.group("scope")))
+        mt = match(SUB + r"/providers/(?P<ns>[A-Za-z0-9]+\.[A-Za-z0-9.]+)(?P<register>/register)?")
+        if mt and ((m == "GET" and not mt.group("register")) or (m == "POST" and mt.group("register"))):
+            ns = unquote(mt.group("ns"))
+            return Response(200, {"id": f"/subscriptions/{unquote(mt.group('sub'))}/providers/{ns}", "namespace": ns,
+                                  "registrationState": "Registered", "registrationPolicy": "RegistrationRequired",
+                                  "resourceTypes": []})
         if re.match(SUB + r"/(resourcegroups/[^/]+/)?providers/.+", p, re.I):
             if m in ("GET", "HEAD"):
                 return self.get_resource(req)

@@ -517,6 +517,18 @@ class FakeAzureTest(unittest.TestCase):
                          (200, "Contributor", "BuiltInRole"))
         self.assertTrue(only["properties"]["roleDefinitionId"].endswith(CONTRIBUTOR))
 
+    def test_scenario_rewritten_in_place_within_one_mtime_tick_is_noticed(self):
+        path = f"/subscriptions/{SUB}/resourceGroups/rg-inplace"
+        for status in (503, 429, 500):    # same length each time: only the bytes change
+            with open(self.scenario_path, "w") as f:
+                json.dump({"throttle": [{"pathContains": "rg-inplace", "status": status}]}, f)
+            self.assertEqual(self.arm("GET", path)[0], status)
+            self.assertEqual(self.arm("GET", path)[0], 404)
+
+    def test_providers_are_registered(self):
+        status, _, body = self.arm("GET", f"/subscriptions/{SUB}/providers/Microsoft.Batch")
+        self.assertEqual((status, body["registrationState"]), (200, "Registered"))
+
     # -- the request log and speed
 
     def test_request_log_has_one_line_per_request_and_no_secrets(self):
