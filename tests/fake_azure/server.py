@@ -2796,6 +2796,8 @@ def main(argv=None):
                 os._exit(0)
         threading.Thread(target=watch, daemon=True).start()
     print(f"READY {server.server_address[1]}", flush=True)
+    # the parent may stop reading after READY: nothing else goes to stdout
+    sys.stdout = open(os.devnull, "w")
     try:
         server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
