@@ -4,6 +4,7 @@
 
 pub mod azurite;
 pub mod certs;
+pub mod fake_azure;
 pub mod imds;
 pub mod specs;
 pub mod tools;
