@@ -21,7 +21,7 @@ pub const AUTHORIZATION_API: &str = "2022-04-01";
 /// Between polls when ARM names no wait.
 const DEFAULT_POLL: Duration = Duration::from_secs(5);
 /// Never poll faster than this, even when ARM says `Retry-After: 0`.
-const MIN_POLL: Duration = Duration::from_millis(100);
+const MIN_POLL: Duration = Duration::from_millis(25);
 
 /// Where a deployment goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -61,13 +61,23 @@ type Candidate = (Option<String>, ResourceIndex, Span);
 #[derive(Debug, Default)]
 pub struct Origins {
     by_name: HashMap<(String, String), Vec<Candidate>>,
+    /// Extension resources (role assignments, diagnostic settings) by type and the resource
+    /// they extend: their names are often `guid(...)` expressions, known only to ARM.
+    by_scope: HashMap<(String, ResourceIndex), Vec<Span>>,
 }
 
 impl Origins {
     pub fn new(graph: &Graph) -> Origins {
         let mut by_name: HashMap<_, Vec<_>> = HashMap::new();
+        let mut by_scope: HashMap<_, Vec<_>> = HashMap::new();
         for index in graph.indices() {
             let resource = graph.resource(index);
+            if let Some(scope) = resource.scope {
+                by_scope
+                    .entry((resource.resource_type.to_ascii_lowercase(), scope))
+                    .or_default()
+                    .push(resource.origin);
+            }
             let Some(name) = full_name(graph, index) else {
                 continue;
             };
@@ -83,11 +93,31 @@ impl Origins {
                 .or_default()
                 .push((group, index, resource.origin));
         }
-        Origins { by_name }
+        Origins { by_name, by_scope }
     }
 
-    /// The resource an id names, and the span that created it.
-    pub fn find(&self, id: &str) -> Option<(ResourceIndex, Span)> {
+    /// The span that created the resource an id names.
+    pub fn find(&self, id: &str) -> Option<Span> {
+        self.find_named(id)
+            .map(|(_, span)| span)
+            .or_else(|| self.find_extension(id))
+    }
+
+    /// An extension resource by the resource it extends, when every candidate of its type there
+    /// comes from the same place in the program.
+    fn find_extension(&self, id: &str) -> Option<Span> {
+        let at = id.to_ascii_lowercase().rfind("/providers/")?;
+        let (scope_id, _) = id.split_at(at);
+        let (scope, _) = self.find_named(scope_id)?;
+        let own = parse_id(id)?;
+        let spans = self
+            .by_scope
+            .get(&(own.resource_type.to_ascii_lowercase(), scope))?;
+        let first = *spans.first()?;
+        spans.iter().all(|s| *s == first).then_some(first)
+    }
+
+    fn find_named(&self, id: &str) -> Option<(ResourceIndex, Span)> {
         let id = parse_id(id)?;
         let candidates = self.by_name.get(&(
             id.resource_type.to_ascii_lowercase(),

@@ -146,7 +146,7 @@ impl Plan {
             .filter_map(|change| {
                 let resource_id = change.get("resourceId")?.as_str()?.to_string();
                 Some(Change {
-                    origin: origins.find(&resource_id).map(|(_, span)| span),
+                    origin: origins.find(&resource_id),
                     change_type: ChangeType::parse(
                         change
                             .get("changeType")

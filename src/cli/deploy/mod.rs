@@ -470,10 +470,15 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
                 let Some(arm_error) = &operation.error else { continue };
                 match ui::failure_diagnostic(operation, arm_error, &planned.origins, deployment) {
                     Some(diagnostic) => diagnostics.push(diagnostic),
-                    None => eprintln!(
-                        "error: Azure rejected {} `{}`: {arm_error}",
-                        operation.resource_type, operation.resource_name
-                    ),
+                    None => {
+                        eprintln!(
+                            "error: Azure rejected {} `{}`: {arm_error}",
+                            operation.resource_type, operation.resource_name
+                        );
+                        if let Some(help) = ui::access_help(arm_error) {
+                            eprintln!("  help: {help}");
+                        }
+                    }
                 }
             }
             output.diagnostics(&diagnostics, sources);

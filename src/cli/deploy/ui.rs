@@ -74,7 +74,7 @@ impl Ui for Terminal<'_> {
         let origin = self
             .origins
             .find(&operation.resource_id)
-            .map(|(_, span)| format!("  ({})", location(self.sources, span)))
+            .map(|span| format!("  ({})", location(self.sources, span)))
             .unwrap_or_default();
         let what = format!("{} {}", operation.resource_type, operation.resource_name);
         match operation.state.as_str() {
@@ -135,7 +135,7 @@ pub fn failure_diagnostic(
     origins: &Origins,
     deployment: &str,
 ) -> Option<Diagnostic> {
-    let (_, span) = origins.find(&operation.resource_id)?;
+    let span = origins.find(&operation.resource_id)?;
     let cause = error.root_causes().into_iter().next().unwrap_or(error);
     let mut diagnostic = Diagnostic::new(
         Code::ResourceDeploymentFailed,

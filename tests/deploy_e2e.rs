@@ -1,0 +1,649 @@
+//! `sblc plan` and `sblc apply` end to end, against the local stand-in for Azure
+//! (`tests/fake_azure/server.py`: Entra ID token endpoint and Resource Manager over HTTPS) and
+//! Azurite for the package uploads. Each test copies an example into its own folder and runs the
+//! real binary with the credentials of a service principal the stand-in knows.
+
+mod support;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::certs::{self, Certificates};
+use support::fake_azure::FakeAzure;
+
+const SUBSCRIPTION: &str = "00000000-0000-0000-0000-00000000a11e";
+const TENANT: &str = "00000000-0000-0000-0000-0000000000aa";
+/// The resource group of the resource-group-scoped examples.
+const GROUP: &str = "sblc-rg";
+
+/// One test's world: a folder with a program, certificates, and the stand-in for Azure.
+struct World {
+    dir: PathBuf,
+    certs: Certificates,
+    azure: FakeAzure,
+}
+
+impl World {
+    fn new(name: &str, example: &str, mut scenario: Value) -> World {
+        // Resource-group deployments need their group to exist, as in Azure.
+        let group = json!({ "id": format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"), "location": "westeurope" });
+        match scenario.get_mut("existing").and_then(Value::as_array_mut) {
+            Some(existing) => existing.push(group),
+            None => scenario["existing"] = json!([group]),
+        }
+        let dir = support::temp_dir(&format!("deploy-{name}"));
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(example);
+        copy_dir(&source, &dir.join("program"));
+        let certs = certs::make(&dir);
+        let azure = FakeAzure::start(&dir, &certs, &scenario);
+        World { dir, certs, azure }
+    }
+
+    fn program(&self) -> PathBuf {
+        self.dir.join("program/main.sbl")
+    }
+
+    /// `sblc <args> <program>` signed in as the stand-in's service principal.
+    fn sblc(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sblc"));
+        command
+            .args(args)
+            .arg(self.program())
+            .env("SSL_CERT_FILE", &self.certs.ca)
+            .env("AZURE_TENANT_ID", TENANT)
+            .env("AZURE_CLIENT_ID", "sblc-test-client")
+            .env("AZURE_CLIENT_SECRET", "sblc-test-secret")
+            .env("AZURE_AUTHORITY_HOST", self.azure.endpoint())
+            .env("SBLC_ARM_ENDPOINT", self.azure.endpoint())
+            .env("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
+            .env("NO_COLOR", "1")
+            .env_remove("AZURE_FEDERATED_TOKEN_FILE")
+            .env_remove("IDENTITY_ENDPOINT")
+            .env_remove("AZURE_RESOURCE_GROUP")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::of(self.sblc(args).output().expect("run sblc"))
+    }
+
+    /// Requests the stand-in saw, as `METHOD path`.
+    fn requests(&self, method: &str, path_contains: &str) -> Vec<Value> {
+        self.azure
+            .requests()
+            .into_iter()
+            .filter(|r| {
+                r["method"] == method
+                    && r["path"].as_str().is_some_and(|p| {
+                        p.to_ascii_lowercase()
+                            .contains(&path_contains.to_ascii_lowercase())
+                    })
+            })
+            .collect()
+    }
+
+    /// Deployment PUTs that were accepted.
+    fn deployments_created(&self) -> usize {
+        self.requests("PUT", "/providers/Microsoft.Resources/deployments/")
+            .iter()
+            .filter(|r| r["status"] == 201 || r["status"] == 200)
+            .count()
+    }
+
+    /// The line (1-based) of the program's first line containing `needle`.
+    fn line_of(&self, needle: &str) -> usize {
+        let text = std::fs::read_to_string(self.program()).expect("read the program");
+        text.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("`{needle}` is not in the program"))
+            + 1
+    }
+}
+
+/// A rendered report as one line: miette wraps long messages to the terminal's width.
+fn flat(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| *word != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the program folder");
+    for entry in std::fs::read_dir(from).expect("read the example").flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() {
+            if name != "out" {
+                copy_dir(&path, &to.join(name));
+            }
+        } else {
+            std::fs::copy(&path, to.join(name)).expect("copy a file");
+        }
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn of(output: Output) -> Run {
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    fn exited(&self, code: i32) -> &Run {
+        assert_eq!(self.code, Some(code), "unexpected exit code:\n{self:?}");
+        self
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+#[test]
+fn plan_shows_every_change_with_its_origin_and_exits_2() {
+    let world = World::new("plan", "raw-subscription", json!({}));
+    let run = world.run(&["plan"]);
+    run.exited(2);
+    let vnet_line = format!(
+        "main.sbl:{}",
+        world.line_of("network = { name, space, resourceGroup }: resource {")
+    );
+    assert!(run.stdout.contains("resource group raw-hub-rg"), "{run:?}");
+    assert!(
+        run.stdout.lines().any(
+            |l| l.contains("+ Microsoft.Network/virtualNetworks raw-hub-vnet")
+                && l.contains(&vnet_line)
+        ),
+        "the hub VNet is created, at {vnet_line}:\n{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("Plan: 8 to create, 0 to modify, 0 to delete."),
+        "{run:?}"
+    );
+    // What-if only: nothing was deployed.
+    assert_eq!(world.deployments_created(), 0);
+
+    let json_run = world.run(&["plan", "--message-format", "json"]);
+    json_run.exited(2);
+    let plan: Value = serde_json::from_str(json_run.stdout.trim()).expect("one JSON document");
+    assert_eq!(plan["summary"]["create"], 8, "{json_run:?}");
+    let spoke = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| {
+            c["resourceId"]
+                .as_str()
+                .is_some_and(|id| id.ends_with("/virtualNetworks/raw-spoke-vnet"))
+        })
+        .expect("the spoke VNet is in the plan");
+    assert_eq!(spoke["changeType"], "Create");
+    assert_eq!(
+        spoke["origin"]["line"],
+        world.line_of("network = { name, space, resourceGroup }: resource {")
+    );
+}
+
+#[test]
+fn apply_deploys_once_and_a_second_apply_deploys_nothing() {
+    let world = World::new("apply", "raw-subscription", json!({}));
+    let first = world.run(&["apply", "--yes"]);
+    first.exited(0);
+    assert!(first.stderr.contains("applied in"), "{first:?}");
+    assert!(
+        first
+            .stderr
+            .contains("Succeeded Microsoft.Network/virtualNetworks raw-hub-vnet")
+            || first
+                .stderr
+                .lines()
+                .any(|l| l.contains("Succeeded") && l.contains("raw-hub-vnet")),
+        "per-resource progress:\n{first:?}"
+    );
+    assert_eq!(
+        world.deployments_created(),
+        1,
+        "one deployment: no uploads in this program"
+    );
+
+    let second = world.run(&["apply", "--yes"]);
+    second.exited(0);
+    assert!(
+        second.stderr.contains("no changes: nothing deployed"),
+        "{second:?}"
+    );
+    assert!(
+        second
+            .stdout
+            .contains("Plan: 0 to create, 0 to modify, 0 to delete"),
+        "{second:?}"
+    );
+    assert_eq!(
+        world.deployments_created(),
+        1,
+        "the second apply deploys nothing"
+    );
+    world.run(&["plan"]).exited(0);
+}
+
+#[test]
+fn a_failed_resource_lands_on_the_line_that_made_it() {
+    let world = World::new(
+        "failure",
+        "raw-subscription",
+        json!({ "failures": [{
+            "resourceName": "raw-spoke-vnet",
+            "code": "InUseSubnetCannotBeDeleted",
+            "message": "Subnet default is in use by /subscriptions/x/nic and cannot be deleted.",
+            "statusCode": "BadRequest"
+        }]}),
+    );
+    let run = world.run(&["apply", "--yes"]);
+    run.exited(1);
+    let line = format!(
+        "main.sbl:{}",
+        world.line_of("network = { name, space, resourceGroup }: resource {")
+    );
+    assert!(run.stderr.contains("E0701"), "{run:?}");
+    assert!(
+        run.stderr.contains("Azure rejected Microsoft.Network/virtualNetworks `raw-spoke-vnet`: InUseSubnetCannotBeDeleted"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains(&line),
+        "the diagnostic points at {line}:\n{run:?}"
+    );
+    assert!(
+        run.stderr.contains("Subnet default is in use"),
+        "Azure's message:\n{run:?}"
+    );
+}
+
+#[test]
+fn throttling_is_survived_with_retry_after() {
+    let world = World::new(
+        "throttle",
+        "raw-network",
+        json!({ "throttle": [{ "method": "PUT", "pathContains": "/deployments/", "times": 2, "status": 429 }] }),
+    );
+    let started = Instant::now();
+    let run = world.run(&["apply", "--yes", "--resource-group", GROUP]);
+    run.exited(0);
+    let puts = world.requests("PUT", "/deployments/");
+    let statuses: Vec<&Value> = puts.iter().map(|r| &r["status"]).collect();
+    assert_eq!(statuses, [&json!(429), &json!(429), &json!(201)], "{run:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "two waits of Retry-After: 1 s"
+    );
+}
+
+#[test]
+fn a_refused_role_assignment_names_the_missing_role_and_scope() {
+    let world = World::new(
+        "forbidden",
+        "minimal",
+        json!({ "forbid": ["Microsoft.Authorization/roleAssignments/write"] }),
+    );
+    let run = world.run(&["apply", "--yes", "--skip-upload", "--resource-group", GROUP]);
+    run.exited(1);
+    let text = flat(&run.stderr);
+    assert!(text.contains("E0701"), "{run:?}");
+    assert!(
+        text.contains("Azure rejected Microsoft.Authorization/roleAssignments"),
+        "{run:?}"
+    );
+    assert!(
+        text.contains("it needs Owner, User Access Administrator or Role Based Access Control Administrator on `/"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_wrong_secret_says_which_credentials_were_tried() {
+    let world = World::new("auth", "raw-network", json!({}));
+    let run = Run::of(
+        world
+            .sblc(&["plan", "--resource-group", GROUP])
+            .env("AZURE_CLIENT_SECRET", "not-the-secret")
+            .env("PATH", "/nonexistent")
+            .output()
+            .expect("run sblc"),
+    );
+    run.exited(1);
+    assert!(
+        run.stderr.contains("cannot sign in to Azure; tried:"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("env (service principal"), "{run:?}");
+    assert!(
+        run.stderr.contains("AADSTS7000215"),
+        "Entra's reason:\n{run:?}"
+    );
+    assert!(run.stderr.contains("cli (Azure CLI login)"), "{run:?}");
+    assert!(
+        !run.stderr.contains("not-the-secret"),
+        "the secret is never printed"
+    );
+}
+
+#[test]
+fn apply_without_a_terminal_needs_yes() {
+    let world = World::new("confirm", "raw-network", json!({}));
+    let run = world.run(&["apply", "--resource-group", GROUP]);
+    run.exited(2);
+    assert!(run.stderr.contains("pass --yes"), "{run:?}");
+    assert!(
+        world.azure.requests().is_empty(),
+        "nothing was asked of Azure"
+    );
+}
+
+/// Waits until `condition` holds, or fails after `limit`.
+fn wait_for(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
+fn finish(mut child: Child) -> Run {
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_string(&mut stdout);
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    let status = child.wait().expect("wait for sblc");
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+    }
+}
+
+#[test]
+fn ctrl_c_cancels_the_deployment_and_reports_its_final_state() {
+    let world = World::new("cancel", "raw-network", json!({ "slowDeployment": true }));
+    let child = world
+        .sblc(&[
+            "apply",
+            "--yes",
+            "--cancel-on-interrupt",
+            "--resource-group",
+            GROUP,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sblc");
+    wait_for(Duration::from_secs(30), "the deployment to start", || {
+        world.deployments_created() == 1
+    });
+    interrupt(&child);
+    let run = finish(child);
+    run.exited(1);
+    assert!(run.stderr.contains("was cancelled"), "{run:?}");
+    assert_eq!(world.requests("POST", "/cancel").len(), 1, "{run:?}");
+}
+
+/// Reads a child's stderr on a thread, so a test can wait for lines while it runs.
+struct Lines {
+    seen: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Lines {
+    fn follow(child: &mut Child) -> Lines {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let sink = seen.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut text) = sink.lock() {
+                    text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                }
+            }
+        });
+        Lines { seen }
+    }
+
+    fn text(&self) -> String {
+        self.seen.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    fn count(&self, needle: &str) -> usize {
+        self.text().matches(needle).count()
+    }
+}
+
+#[test]
+fn apply_watch_deploys_each_change_and_skips_broken_edits() {
+    let world = World::new("watch", "raw-network", json!({}));
+    let mut child = world
+        .sblc(&["apply", "--watch", "--yes", "--resource-group", GROUP])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sblc apply --watch");
+    let lines = Lines::follow(&mut child);
+    let limit = Duration::from_secs(60);
+    wait_for(limit, "the first apply", || lines.count("applied in") == 1);
+    assert_eq!(world.deployments_created(), 1);
+
+    let program = world.program();
+    let original = std::fs::read_to_string(&program).expect("read the program");
+    let space = r#"[ "10.40.0.0/16" ]"#;
+    assert!(original.contains(space));
+    let with =
+        |extra: &str| original.replacen(space, &format!(r#"[ "10.40.0.0/16" "{extra}" ]"#), 1);
+    // Editors replace the file: write a sibling and rename it over.
+    let save = |text: &str| {
+        let temporary = program.with_extension("sbl.tmp");
+        std::fs::write(&temporary, text).expect("write");
+        std::fs::rename(&temporary, &program).expect("rename");
+    };
+    save(&with("10.41.0.0/16"));
+    wait_for(limit, "the second apply", || lines.count("applied in") >= 2);
+    assert_eq!(world.deployments_created(), 2, "{}", lines.text());
+
+    let unchanged = "templates unchanged since the last apply";
+    let before = lines.count(unchanged);
+    save(&format!(
+        "{}\n# only a comment changes\n",
+        with("10.41.0.0/16")
+    ));
+    wait_for(limit, "the comment-only save", || {
+        lines.count(unchanged) > before
+    });
+    assert_eq!(
+        world.deployments_created(),
+        2,
+        "same templates, no deployment"
+    );
+
+    save("let broken = ; in");
+    wait_for(limit, "the diagnostic", || {
+        lines.count("build failed; nothing planned") >= 1
+    });
+    assert!(
+        lines.text().contains("E01"),
+        "a syntax diagnostic:\n{}",
+        lines.text()
+    );
+    assert_eq!(
+        world.deployments_created(),
+        2,
+        "a broken edit deploys nothing"
+    );
+
+    save(&with("10.42.0.0/16"));
+    wait_for(limit, "recovery", || lines.count("applied in") >= 3);
+    assert_eq!(world.deployments_created(), 3);
+
+    interrupt(&child);
+    let status = child.wait().expect("wait for sblc");
+    assert_eq!(status.code(), Some(0), "{}", lines.text());
+    assert!(lines.text().contains("stopped watching"));
+}
+
+/// Azurite standing in for the storage account's blob endpoint, with the `packages` container
+/// made as the foundation deployment would make it.
+fn storage(world: &World) -> support::azurite::Azurite {
+    let azurite =
+        support::azurite::Azurite::start(&support::tools::azurite_blob(), &world.dir, &world.certs);
+    let token = Command::new("curl")
+        .args(["--silent", "--show-error", "--cacert"])
+        .arg(&world.certs.ca)
+        .args([
+            "--data",
+            "grant_type=client_credentials&client_id=sblc-test-client&client_secret=sblc-test-secret&scope=https://storage.azure.com/.default",
+        ])
+        .arg(format!("{}/{TENANT}/oauth2/v2.0/token", world.azure.endpoint()))
+        .output()
+        .expect("run curl");
+    let token: Value = serde_json::from_slice(&token.stdout).expect("a token response");
+    let token = token["access_token"].as_str().expect("an access token");
+    let created = Command::new("curl")
+        .args(["--silent", "--show-error", "--cacert"])
+        .arg(&world.certs.ca)
+        .args(["--request", "PUT", "--header", "x-ms-version: 2023-11-03"])
+        .arg("--header")
+        .arg(format!("Authorization: Bearer {token}"))
+        .args(["--write-out", "%{http_code}", "--output", "/dev/null"])
+        .arg(format!("{}/packages?restype=container", azurite.endpoint()))
+        .output()
+        .expect("run curl");
+    assert_eq!(String::from_utf8_lossy(&created.stdout), "201");
+    azurite
+}
+
+fn secured_batch(world: &World, blob_endpoint: &str, args: &[&str]) -> Run {
+    let mut all = vec!["apply", "--yes"];
+    all.extend_from_slice(args);
+    Run::of(
+        world
+            .sblc(&all)
+            .env("SBLC_BLOB_ENDPOINT", blob_endpoint)
+            .env(
+                "SBLC_PARAM_batchServiceObjectId",
+                "11111111-0000-0000-0000-000000000bbb",
+            )
+            .output()
+            .expect("run sblc"),
+    )
+}
+
+#[test]
+fn a_first_apply_deploys_the_foundation_uploads_then_deploys_the_pools() {
+    let world = World::new("upload", "secured-batch", json!({}));
+    let azurite = storage(&world);
+    let first = secured_batch(&world, &azurite.endpoint(), &[]);
+    first.exited(0);
+    let foundation = first
+        .stderr
+        .find("deploying sblc-program-foundation")
+        .expect("a foundation step");
+    let upload = first.stderr.find("\n  uploaded ").expect("an upload");
+    let pools = first
+        .stderr
+        .find("deploying sblc-program\n")
+        .expect("the full deployment");
+    assert!(
+        foundation < upload && upload < pools,
+        "foundation, upload, pools:\n{first:?}"
+    );
+    assert!(
+        first.stderr.contains("4 file(s) uploaded"),
+        "two scripts, two zips:\n{first:?}"
+    );
+    let puts: Vec<String> = world
+        .requests("PUT", "/deployments/")
+        .iter()
+        .filter_map(|r| {
+            r["path"]
+                .as_str()
+                .map(|p| p.rsplit('/').next().unwrap_or("").to_string())
+        })
+        .collect();
+    assert_eq!(
+        puts,
+        ["sblc-program-foundation", "sblc-program"],
+        "{first:?}"
+    );
+
+    // Same program, same bytes in storage: nothing to deploy, nothing to upload.
+    let second = secured_batch(&world, &azurite.endpoint(), &[]);
+    second.exited(0);
+    assert!(
+        second.stderr.contains("no changes: nothing deployed"),
+        "{second:?}"
+    );
+    assert_eq!(second.stderr.matches("unchanged ").count(), 4, "{second:?}");
+    assert_eq!(world.deployments_created(), 2);
+}
+
+#[test]
+fn unreachable_storage_stops_before_any_pool_with_the_way_out() {
+    let world = World::new("private-storage", "secured-batch", json!({}));
+    // Nothing listens on port 9 of loopback: the private endpoint is not reachable from here.
+    let run = Run::of(
+        world
+            .sblc(&["apply", "--yes"])
+            .env("SBLC_BLOB_ENDPOINT", "https://127.0.0.1:9/{account}")
+            .env(
+                "SBLC_PARAM_batchServiceObjectId",
+                "11111111-0000-0000-0000-000000000bbb",
+            )
+            .env("SBLC_RETRY_DELAY_MS", "20")
+            .output()
+            .expect("run sblc"),
+    );
+    run.exited(1);
+    let text = flat(&run.stderr);
+    assert!(text.contains("E0702"), "{run:?}");
+    assert!(
+        text.contains("from inside the landing zone's network"),
+        "{run:?}"
+    );
+    assert!(text.contains("run `sblc apply --skip-upload`"), "{run:?}");
+    assert!(text.contains("no pool was deployed"), "{run:?}");
+    let puts = world.requests("PUT", "/deployments/");
+    assert_eq!(puts.len(), 1, "only the foundation was deployed:\n{run:?}");
+}
