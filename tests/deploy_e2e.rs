@@ -647,3 +647,130 @@ fn unreachable_storage_stops_before_any_pool_with_the_way_out() {
     let puts = world.requests("PUT", "/deployments/");
     assert_eq!(puts.len(), 1, "only the foundation was deployed:\n{run:?}");
 }
+
+#[test]
+fn a_managed_identity_signs_in_through_its_endpoint() {
+    let world = World::new(
+        "managed",
+        "raw-network",
+        json!({ "managedIdentityClientId": "sblc-test-client" }),
+    );
+    let run = Run::of(
+        world
+            .sblc(&["plan", "--auth", "managed", "--resource-group", GROUP])
+            .env("IDENTITY_ENDPOINT", world.azure.identity_endpoint())
+            .env("IDENTITY_HEADER", support::fake_azure::IDENTITY_HEADER)
+            .env_remove("AZURE_CLIENT_SECRET")
+            .output()
+            .expect("run sblc"),
+    );
+    run.exited(2);
+    assert_eq!(world.requests("GET", "/msi/token").len(), 1, "{run:?}");
+    assert!(world.requests("POST", "/oauth2/v2.0/token").is_empty());
+}
+
+#[test]
+fn the_azure_cli_login_is_used_when_nothing_else_is_set() {
+    let world = World::new("cli", "raw-network", json!({}));
+    // A stand-in `az` that asks the stand-in Entra ID, as the real one asks its own cache.
+    let bin = world.dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("create bin");
+    let az = bin.join("az");
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\n# az account get-access-token -o json --scope SCOPE: the scope is last\n\
+             for scope; do :; done\n\
+             curl --silent --cacert '{ca}' --data \"grant_type=client_credentials&client_id=sblc-test-client&client_secret=sblc-test-secret&scope=$scope\" '{url}' \\\n\
+             | python3 -c 'import json,sys,time; t=json.load(sys.stdin); print(json.dumps({{\"accessToken\": t[\"access_token\"], \"expires_on\": int(time.time()) + 3000, \"tokenType\": \"Bearer\"}}))'\n",
+            ca = world.certs.ca.display(),
+            url = world.azure.token_url(),
+        ),
+    )
+    .expect("write az");
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(&az)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let run = Run::of(
+        world
+            .sblc(&["plan", "--resource-group", GROUP])
+            .env_remove("AZURE_CLIENT_SECRET")
+            .env("PATH", path)
+            .output()
+            .expect("run sblc"),
+    );
+    run.exited(2);
+    assert!(run.stdout.contains("Plan: "), "{run:?}");
+}
+
+/// A Batch account `sbpricing` that exists without a customer-managed key, and the roles the
+/// secured-batch example needs.
+fn live_scenario(existing_account: bool) -> Value {
+    let account = json!({
+        "id": format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/sb-pricing-rg/providers/Microsoft.Batch/batchAccounts/sbpricing"),
+        "location": "westeurope",
+        "properties": { "poolAllocationMode": "UserSubscription", "encryption": { "keySource": "Microsoft.Batch" } }
+    });
+    json!({
+        "existing": if existing_account { vec![account] } else { vec![] },
+        "roleAssignments": [
+            { "roleName": "Owner" },
+            { "principalId": "11111111-0000-0000-0000-000000000bbb", "roleName": "Contributor" }
+        ]
+    })
+}
+
+fn plan_secured_batch(world: &World) -> Run {
+    Run::of(
+        world
+            .sblc(&["plan"])
+            .env(
+                "SBLC_PARAM_batchServiceObjectId",
+                "11111111-0000-0000-0000-000000000bbb",
+            )
+            .output()
+            .expect("run sblc"),
+    )
+}
+
+#[test]
+fn plan_refuses_a_customer_managed_key_on_an_existing_account() {
+    let world = World::new("live-cmk", "secured-batch", live_scenario(true));
+    let run = plan_secured_batch(&world);
+    run.exited(1);
+    let text = flat(&run.stderr);
+    assert!(text.contains("E0645"), "CK5 from the live state:\n{run:?}");
+    assert!(
+        text.contains("the live state makes this deployment fail"),
+        "{run:?}"
+    );
+    assert!(
+        world.requests("POST", "/whatIf").is_empty(),
+        "no plan is made"
+    );
+    assert_eq!(
+        world.requests("GET", "/batchAccounts/sbpricing").len(),
+        1,
+        "the account was read once"
+    );
+}
+
+#[test]
+fn plan_is_clean_when_the_live_state_allows_the_deployment() {
+    let world = World::new("live-ok", "secured-batch", live_scenario(false));
+    let run = plan_secured_batch(&world);
+    run.exited(2);
+    assert!(!run.stderr.contains("E0645"), "{run:?}");
+    assert!(
+        !run.stderr.contains("W0624"),
+        "roles are in place (BA4):\n{run:?}"
+    );
+    assert!(
+        !run.stderr.contains("eyJ") && !run.stdout.contains("eyJ"),
+        "no token is ever printed"
+    );
+}
