@@ -167,6 +167,10 @@ fn watch_rebuilds_on_save_survives_bad_edits_and_stops_on_ctrl_c() {
     eventually("the rebuild after a save", || {
         main_json(&dir).contains("\"second\"")
     });
+    // A rebuild reads the program; reading is not a change, so nothing more happens.
+    std::thread::sleep(Duration::from_millis(500));
+    let builds = log.lock().map(|t| t.matches("built ").count()).unwrap_or(0);
+    assert_eq!(builds, 2, "one save, one rebuild");
 
     // A bad edit reports and keeps the last good output.
     std::fs::write(&main, program("third").replace("location", "location = ;")).expect("write");

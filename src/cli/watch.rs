@@ -13,8 +13,8 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{new_debouncer, DebounceEventResult};
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+use notify_debouncer_full::{new_debouncer, DebounceEventResult, DebouncedEvent};
 
 /// Long enough to merge the events of one save, short enough to feel instant.
 const DEBOUNCE: Duration = Duration::from_millis(15);
@@ -31,7 +31,7 @@ pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
         }
     };
     let (events, received) = mpsc::channel::<DebounceEventResult>();
-    let mut debouncer = match new_debouncer(DEBOUNCE, events) {
+    let mut debouncer = match new_debouncer(DEBOUNCE, None, events) {
         Ok(d) => d,
         Err(error) => {
             eprintln!("error: cannot watch files: {error}");
@@ -47,13 +47,10 @@ pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
             .filter_map(|f| f.parent().map(Path::to_path_buf))
             .collect();
         for gone in folders.difference(&wanted) {
-            let _ = debouncer.watcher().unwatch(gone);
+            let _ = debouncer.unwatch(gone);
         }
         for added in wanted.difference(&folders) {
-            if let Err(error) = debouncer
-                .watcher()
-                .watch(added, RecursiveMode::NonRecursive)
-            {
+            if let Err(error) = debouncer.watch(added, RecursiveMode::NonRecursive) {
                 eprintln!("warning: cannot watch {}: {error}", added.display());
             }
         }
@@ -64,28 +61,39 @@ pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
     while !interrupted.load(Ordering::SeqCst) {
         match received.recv_timeout(POLL) {
             Ok(Ok(batch)) => {
-                let mut touched = batch
-                    .iter()
-                    .any(|event| files.contains(&absolute(&event.path)));
+                let mut touched = touches(&batch, &files);
                 // Saves made while the last rebuild ran (a deployment can take minutes) are
                 // waiting in the channel: one rebuild covers them all.
                 while let Ok(queued) = received.try_recv() {
-                    touched |= queued
-                        .iter()
-                        .flatten()
-                        .any(|e| files.contains(&absolute(&e.path)));
+                    touched |= queued.is_ok_and(|batch| touches(&batch, &files));
                 }
                 if touched {
                     update(rebuild(), &mut files);
                 }
             }
-            Ok(Err(error)) => eprintln!("warning: file watching: {error}"),
+            Ok(Err(errors)) => {
+                for error in errors {
+                    eprintln!("warning: file watching: {error}");
+                }
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
     eprintln!("stopped watching");
     ExitCode::SUCCESS
+}
+
+/// Whether events change one of the program's files. Reads are not changes: the rebuild itself
+/// opens every file, and counting that would rebuild forever.
+fn touches(batch: &[DebouncedEvent], files: &BTreeSet<PathBuf>) -> bool {
+    batch.iter().any(|event| {
+        !matches!(event.kind, EventKind::Access(_))
+            && event
+                .paths
+                .iter()
+                .any(|path| files.contains(&absolute(path)))
+    })
 }
 
 /// A comparable absolute path, also for files that do not exist (any more).
