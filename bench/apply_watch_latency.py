@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Save-to-plan latency of `sblc apply --watch` against the local stand-in for Azure
-(tests/fake_azure/server.py over HTTPS): edits the entry file N times (each edit changes an output
-of the template) and measures from the save until the new plan is printed, and until the
+(tests/fake_azure/server.py over HTTPS): edits the entry file N times (each edit changes a pool's
+node count, so each plan has a change to deploy) and measures from the save until the new plan is printed, and until the
 deployment has finished. Baseline in the same run: `sblc build --watch`'s save-to-output latency
 on the same example (bench/watch_latency.py), so the figures read as "plan costs x builds".
 
@@ -52,16 +52,21 @@ plans, applies = [], []
 lock = threading.Condition()
 
 
-def read(stream, sink, needle):
+watching = []
+
+
+def read(stream, sinks):
     for line in stream:
-        if needle in line:
-            with lock:
-                sink.append(time.perf_counter())
-                lock.notify_all()
+        for needle, sink in sinks:
+            if needle in line:
+                with lock:
+                    sink.append(time.perf_counter())
+                    lock.notify_all()
 
 
-threading.Thread(target=read, args=(proc.stdout, plans, "Plan for deployment"), daemon=True).start()
-threading.Thread(target=read, args=(proc.stderr, applies, "applied in"), daemon=True).start()
+threading.Thread(target=read, args=(proc.stdout, [("Plan for deployment", plans)]), daemon=True).start()
+threading.Thread(target=read, args=(proc.stderr, [("applied in", applies), ("watching", watching)]),
+                 daemon=True).start()
 
 
 def wait(sink, count):
@@ -73,10 +78,11 @@ def wait(sink, count):
 
 try:
     wait(applies, 1)
+    wait(watching, 1)  # the watcher starts after the first apply
     plan_ms, apply_ms = [], []
     for i in range(rounds):
         with open(entry + ".tmp", "w") as f:  # save as editors do: write aside, then rename
-            f.write(base.replace("outputs = {", f'outputs = {{ bench = "sblc-bench-{i}";', 1))
+            f.write(base.replace("nodes = 4;", f"nodes = {5 + i};", 1))  # a pool changes
         start = time.perf_counter()
         os.replace(entry + ".tmp", entry)
         plan_ms.append((wait(plans, i + 2) - start) * 1000)

@@ -73,4 +73,12 @@ if [ "$what" = all ] || [ "$what" = build ]; then
   echo "   limit, so that build runs every phase and ends with the E0533 diagnostic instead of files)"
   read -r median p95 < <(python3 bench/watch_latency.py "$sblc" examples/secured-batch 30)
   echo "watch: save-to-output latency on secured-batch: median ${median} ms, p95 ${p95} ms (target p95 < 50 ms)"
+  read -r plan plan95 applied applied95 < <(python3 bench/apply_watch_latency.py "$sblc" examples/secured-batch 20)
+  python3 - "$median" "$plan" "$plan95" "$applied" "$applied95" <<'PY'
+import sys
+build, plan, plan95, applied, applied95 = map(float, sys.argv[1:])
+print(f"apply --watch against the local Azure stand-in, secured-batch: save-to-plan median {plan:.1f} ms "
+      f"(p95 {plan95:.1f}) = {plan / build:.1f}x the build watch above; save-to-deployed median "
+      f"{applied:.1f} ms (p95 {applied95:.1f})")
+PY
 fi

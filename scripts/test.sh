@@ -21,7 +21,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   fi
 fi
-# Azurite (the Azure Storage emulator) for the start-task end-to-end test; 3.35.0 is the last
+# Azurite (the Azure Storage emulator) for the start-task and apply end-to-end tests; 3.35.0 is the last
 # release that runs on Node 20.
 azurite_dir=${SBLC_AZURITE_DIR:-$HOME/.cache/sblc-test/azurite}
 if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
@@ -42,3 +42,6 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 step "cargo test"
 cargo test --all-targets --quiet
+
+step "the local Azure stand-in's own protocol tests"
+python3 tests/fake_azure/test_server.py

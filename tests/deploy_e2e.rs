@@ -465,6 +465,7 @@ fn apply_watch_deploys_each_change_and_skips_broken_edits() {
     let lines = Lines::follow(&mut child);
     let limit = Duration::from_secs(60);
     wait_for(limit, "the first apply", || lines.count("applied in") == 1);
+    wait_for(limit, "the watcher", || lines.count("watching ") == 1);
     assert_eq!(world.deployments_created(), 1);
 
     let program = world.program();
