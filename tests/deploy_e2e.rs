@@ -165,17 +165,21 @@ fn plan_shows_every_change_with_its_origin_and_exits_2() {
     let world = World::new("plan", "raw-subscription", json!({}));
     let run = world.run(&["plan"]);
     run.exited(2);
+    // Both VNets are made by the helper `network`: the plan names the helper's line and the
+    // call that tells them apart.
     let vnet_line = format!(
-        "main.sbl:{}",
+        "main.sbl:{}:45 via ",
         world.line_of("network = { name, space, resourceGroup }: resource {")
     );
+    let hub_call = format!("main.sbl:{}:", world.line_of("hub = network"));
     assert!(run.stdout.contains("resource group raw-hub-rg"), "{run:?}");
     assert!(
         run.stdout.lines().any(
             |l| l.contains("+ Microsoft.Network/virtualNetworks raw-hub-vnet")
                 && l.contains(&vnet_line)
+                && l.contains(&hub_call)
         ),
-        "the hub VNet is created, at {vnet_line}:\n{run:?}"
+        "the hub VNet is created, at {vnet_line}{hub_call}:\n{run:?}"
     );
     assert!(
         run.stdout
@@ -203,6 +207,10 @@ fn plan_shows_every_change_with_its_origin_and_exits_2() {
     assert_eq!(
         spoke["origin"]["line"],
         world.line_of("network = { name, space, resourceGroup }: resource {")
+    );
+    assert_eq!(
+        spoke["origin"]["calls"][0]["line"],
+        world.line_of("spoke = network")
     );
 }
 
@@ -278,6 +286,34 @@ fn a_failed_resource_lands_on_the_line_that_made_it() {
     assert!(
         run.stderr.contains("Subnet default is in use"),
         "Azure's message:\n{run:?}"
+    );
+
+    // As data: the primary label on the helper's `resource`, a second label on the call.
+    let json_run = world.run(&["apply", "--yes", "--message-format", "json"]);
+    json_run.exited(1);
+    let diagnostic: Value = json_run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|d| d["code"] == "E0701")
+        .expect("an E0701 diagnostic as JSON");
+    let labels: Vec<(u64, &str)> = diagnostic["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| {
+            (
+                l["span"]["start"]["line"].as_u64().unwrap_or(0),
+                l["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let helper = world.line_of("network = { name, space, resourceGroup }: resource {") as u64;
+    let call = world.line_of("spoke = network") as u64;
+    assert_eq!(
+        labels,
+        [(helper, "this made the resource"), (call, "called here")],
+        "{json_run:?}"
     );
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::graph::{Graph, ResourceIndex};
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 
 /// The parts of a resource id that identify a resource of the graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,8 +54,38 @@ pub fn parse_id(id: &str) -> Option<ResourceId> {
     })
 }
 
+/// Where a resource came from in the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The user's code that made it.
+    pub span: Span,
+    /// The user's calls that led there, innermost first.
+    pub calls: Vec<Span>,
+}
+
+impl Origin {
+    /// `main.sbl:17:45`, and `via main.sbl:25:11` for the outermost call when there is one.
+    pub fn describe(&self, sources: &SourceMap) -> String {
+        match self.calls.last() {
+            Some(call) => format!(
+                "{} via {}",
+                location(sources, self.span),
+                location(sources, *call)
+            ),
+            None => location(sources, self.span),
+        }
+    }
+}
+
+/// `file:line:column` of a span.
+pub fn location(sources: &SourceMap, span: Span) -> String {
+    let file = sources.get(span.file);
+    let (line, column) = file.line_col(span.start as usize);
+    format!("{}:{line}:{column}", file.name)
+}
+
 /// A resource of the graph that an id may name: its resource group, index and origin.
-type Candidate = (Option<String>, ResourceIndex, Span);
+type Candidate = (Option<String>, ResourceIndex, Origin);
 
 /// The graph's resources by (lower-case) type and full name.
 #[derive(Debug, Default)]
@@ -63,7 +93,7 @@ pub struct Origins {
     by_name: HashMap<(String, String), Vec<Candidate>>,
     /// Extension resources (role assignments, diagnostic settings) by type and the resource
     /// they extend: their names are often `guid(...)` expressions, known only to ARM.
-    by_scope: HashMap<(String, ResourceIndex), Vec<Span>>,
+    by_scope: HashMap<(String, ResourceIndex), Vec<Origin>>,
 }
 
 impl Origins {
@@ -72,11 +102,15 @@ impl Origins {
         let mut by_scope: HashMap<_, Vec<_>> = HashMap::new();
         for index in graph.indices() {
             let resource = graph.resource(index);
+            let origin = Origin {
+                span: resource.origin,
+                calls: resource.calls.clone(),
+            };
             if let Some(scope) = resource.scope {
                 by_scope
                     .entry((resource.resource_type.to_ascii_lowercase(), scope))
                     .or_default()
-                    .push(resource.origin);
+                    .push(origin.clone());
             }
             let Some(name) = full_name(graph, index) else {
                 continue;
@@ -91,33 +125,33 @@ impl Origins {
                     name.to_ascii_lowercase(),
                 ))
                 .or_default()
-                .push((group, index, resource.origin));
+                .push((group, index, origin));
         }
         Origins { by_name, by_scope }
     }
 
-    /// The span that created the resource an id names.
-    pub fn find(&self, id: &str) -> Option<Span> {
+    /// Where the program made the resource an id names.
+    pub fn find(&self, id: &str) -> Option<&Origin> {
         self.find_named(id)
-            .map(|(_, span)| span)
+            .map(|(_, origin)| origin)
             .or_else(|| self.find_extension(id))
     }
 
     /// An extension resource by the resource it extends, when every candidate of its type there
     /// comes from the same place in the program.
-    fn find_extension(&self, id: &str) -> Option<Span> {
+    fn find_extension(&self, id: &str) -> Option<&Origin> {
         let at = id.to_ascii_lowercase().rfind("/providers/")?;
         let (scope_id, _) = id.split_at(at);
         let (scope, _) = self.find_named(scope_id)?;
         let own = parse_id(id)?;
-        let spans = self
+        let origins = self
             .by_scope
             .get(&(own.resource_type.to_ascii_lowercase(), scope))?;
-        let first = *spans.first()?;
-        spans.iter().all(|s| *s == first).then_some(first)
+        let first = origins.first()?;
+        origins.iter().all(|o| o == first).then_some(first)
     }
 
-    fn find_named(&self, id: &str) -> Option<(ResourceIndex, Span)> {
+    fn find_named(&self, id: &str) -> Option<(ResourceIndex, &Origin)> {
         let id = parse_id(id)?;
         let candidates = self.by_name.get(&(
             id.resource_type.to_ascii_lowercase(),
@@ -128,7 +162,7 @@ impl Origins {
             [only] => only,
             many => many.iter().find(|(g, _, _)| *g == group)?,
         };
-        Some((found.1, found.2))
+        Some((found.1, &found.2))
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::origins::{parse_id, Origins};
+use super::origins::{parse_id, Origin, Origins};
 use crate::source::{SourceMap, Span};
 
 /// What ARM will do to one resource.
@@ -129,7 +129,7 @@ pub struct Change {
     pub change_type: ChangeType,
     pub delta: Vec<PropertyChange>,
     /// Where the `.sbl` program made the resource (none for resources it does not declare).
-    pub origin: Option<Span>,
+    pub origin: Option<Origin>,
 }
 
 /// The whole plan.
@@ -146,7 +146,7 @@ impl Plan {
             .filter_map(|change| {
                 let resource_id = change.get("resourceId")?.as_str()?.to_string();
                 Some(Change {
-                    origin: origins.find(&resource_id),
+                    origin: origins.find(&resource_id).cloned(),
                     change_type: ChangeType::parse(
                         change
                             .get("changeType")
@@ -239,7 +239,8 @@ impl Plan {
                 let (kind, name) = type_and_name(&change.resource_id);
                 let origin = change
                     .origin
-                    .map(|span| format!("  {}", location(sources, span)))
+                    .as_ref()
+                    .map(|origin| format!("  {}", origin.describe(sources)))
                     .unwrap_or_default();
                 let line = format!("  {} {kind} {name}", change.change_type.symbol());
                 let _ = writeln!(
@@ -275,10 +276,15 @@ impl Plan {
             .changes
             .iter()
             .map(|change| {
-                let origin = change.origin.map(|span| {
-                    let file = sources.get(span.file);
-                    let (line, column) = file.line_col(span.start as usize);
-                    json!({ "file": file.name, "line": line, "column": column })
+                let origin = change.origin.as_ref().map(|origin| {
+                    let at = |span: Span| {
+                        let file = sources.get(span.file);
+                        let (line, column) = file.line_col(span.start as usize);
+                        json!({ "file": file.name, "line": line, "column": column })
+                    };
+                    let mut place = at(origin.span);
+                    place["calls"] = origin.calls.iter().map(|s| at(*s)).collect();
+                    place
                 });
                 json!({
                     "resourceId": change.resource_id,
@@ -359,13 +365,6 @@ fn compact(value: &Value) -> String {
     } else {
         text
     }
-}
-
-/// `file:line:column` of a span.
-pub fn location(sources: &SourceMap, span: Span) -> String {
-    let file = sources.get(span.file);
-    let (line, column) = file.line_col(span.start as usize);
-    format!("{}:{line}:{column}", file.name)
 }
 
 /// The resource group in an id, lower-cased for grouping; empty at subscription level.

@@ -61,6 +61,7 @@ mod tests {
             body: Default::default(),
             depends_on: Vec::new(),
             origin: Default::default(),
+            calls: Vec::new(),
             allows: Vec::new(),
         }
     }

@@ -44,8 +44,8 @@ pub fn build(declared: &Declared, sources: &SourceMap) -> Result<Graph, Vec<Diag
     let mut resources = Vec::with_capacity(declared.resources.len());
     let mut symbols = Symbols::default();
     for resource in &declared.resources {
-        let origin = builder.origin(&resource.trace);
-        resources.push(builder.resource(resource, origin, &mut symbols));
+        let (origin, calls) = builder.origin(&resource.trace);
+        resources.push(builder.resource(resource, origin, calls, &mut symbols));
     }
     let resources: Vec<Resource> = resources.into_iter().flatten().collect();
     if resources.len() != declared.resources.len() {
@@ -75,14 +75,17 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// The user's place in a trace: the innermost span outside the stdlib.
-    fn origin(&self, trace: &[Span]) -> Span {
-        trace
-            .iter()
-            .copied()
-            .find(|s| !self.sources.get(s.file).is_stdlib())
-            .or_else(|| trace.first().copied())
-            .unwrap_or_default()
+    /// The user's place in a trace: the innermost span outside the stdlib, and the user's
+    /// call sites further out.
+    fn origin(&self, trace: &[Span]) -> (Span, Vec<Span>) {
+        let is_user = |s: &Span| !self.sources.get(s.file).is_stdlib();
+        match trace.iter().position(is_user) {
+            Some(at) => (
+                trace[at],
+                trace[at + 1..].iter().copied().filter(is_user).collect(),
+            ),
+            None => (trace.first().copied().unwrap_or_default(), Vec::new()),
+        }
     }
 
     fn error(&mut self, code: Code, message: String, span: Span, label: &str) -> &mut Diagnostic {
@@ -109,6 +112,7 @@ impl Builder<'_> {
         &mut self,
         declared: &DeclaredResource,
         origin: Span,
+        calls: Vec<Span>,
         symbols: &mut Symbols,
     ) -> Option<Resource> {
         let spec = &declared.spec;
@@ -178,6 +182,7 @@ impl Builder<'_> {
             body,
             depends_on: Vec::new(),
             origin,
+            calls,
             allows,
         })
     }
@@ -252,7 +257,7 @@ impl Builder<'_> {
     fn parameters(&mut self, declared: &Declared) -> Vec<Parameter> {
         let mut by_name: IndexMap<String, Parameter> = IndexMap::new();
         for declared in &declared.parameters {
-            let origin = self.origin(&declared.trace);
+            let (origin, _) = self.origin(&declared.trace);
             let spec = &declared.spec;
             let Some(name) = spec.get("name").and_then(Value::as_str) else {
                 self.error(

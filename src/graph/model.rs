@@ -76,6 +76,10 @@ pub struct Resource {
     /// The `.sbl` span that created the resource: the user's call site, also when a stdlib
     /// module made it.
     pub origin: Span,
+    /// Where the user's code called the functions that led to `origin`, innermost first (a
+    /// helper function that makes VNets has one origin; these tell its calls apart). Stdlib
+    /// frames are left out.
+    pub calls: Vec<Span>,
     /// Analyser findings allowed for this resource, with the user's reasons.
     pub allows: Vec<Allow>,
 }

@@ -168,6 +168,7 @@ impl Res {
                 body: IndexMap::new(),
                 depends_on: Vec::new(),
                 origin: Span::default(),
+                calls: Vec::new(),
                 allows: Vec::new(),
             },
         }

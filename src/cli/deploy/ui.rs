@@ -10,7 +10,6 @@ use sblc::deploy::apply::Ui;
 use sblc::deploy::arm::{ArmError, Operation};
 use sblc::deploy::origins::Origins;
 use sblc::deploy::upload;
-use sblc::deploy::whatif::location;
 use sblc::diagnostic::{Code, Diagnostic};
 use sblc::emit::start_task::Upload;
 use sblc::source::SourceMap;
@@ -74,7 +73,7 @@ impl Ui for Terminal<'_> {
         let origin = self
             .origins
             .find(&operation.resource_id)
-            .map(|span| format!("  ({})", location(self.sources, span)))
+            .map(|origin| format!("  ({})", origin.describe(self.sources)))
             .unwrap_or_default();
         let what = format!("{} {}", operation.resource_type, operation.resource_name);
         match operation.state.as_str() {
@@ -135,7 +134,7 @@ pub fn failure_diagnostic(
     origins: &Origins,
     deployment: &str,
 ) -> Option<Diagnostic> {
-    let span = origins.find(&operation.resource_id)?;
+    let origin = origins.find(&operation.resource_id)?;
     let cause = error.root_causes().into_iter().next().unwrap_or(error);
     let mut diagnostic = Diagnostic::new(
         Code::ResourceDeploymentFailed,
@@ -143,7 +142,7 @@ pub fn failure_diagnostic(
             "Azure rejected {} `{}`: {}",
             operation.resource_type, operation.resource_name, cause.code
         ),
-        span,
+        origin.span,
         "this made the resource",
     )
     .with_note(format!("Azure says: {}", cause.message))
@@ -151,6 +150,9 @@ pub fn failure_diagnostic(
         "deployment `{deployment}`, operation {}",
         operation.operation_id
     ));
+    for call in &origin.calls {
+        diagnostic = diagnostic.with_label(*call, "called here");
+    }
     if let Some(help) = access_help(cause) {
         diagnostic = diagnostic.with_help(help);
     }
