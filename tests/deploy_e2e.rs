@@ -27,13 +27,8 @@ struct World {
 }
 
 impl World {
-    fn new(name: &str, example: &str, mut scenario: Value) -> World {
-        // Resource-group deployments need their group to exist, as in Azure.
-        let group = json!({ "id": format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"), "location": "westeurope" });
-        match scenario.get_mut("existing").and_then(Value::as_array_mut) {
-            Some(existing) => existing.push(group),
-            None => scenario["existing"] = json!([group]),
-        }
+    fn new(name: &str, example: &str, scenario: Value) -> World {
+        let scenario = with_group(scenario);
         let dir = support::temp_dir(&format!("deploy-{name}"));
         let source = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
@@ -112,6 +107,16 @@ fn flat(text: &str) -> String {
         .filter(|word| *word != "│")
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Resource-group deployments need their group to exist, as in Azure.
+fn with_group(mut scenario: Value) -> Value {
+    let group = json!({ "id": format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"), "location": "westeurope" });
+    match scenario.get_mut("existing").and_then(Value::as_array_mut) {
+        Some(existing) => existing.push(group),
+        None => scenario["existing"] = json!([group]),
+    }
+    scenario
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -810,4 +815,60 @@ fn plan_is_clean_when_the_live_state_allows_the_deployment() {
         !run.stderr.contains("eyJ") && !run.stdout.contains("eyJ"),
         "no token is ever printed"
     );
+}
+
+#[test]
+fn saves_during_a_deployment_are_coalesced_into_one_more() {
+    let world = World::new("coalesce", "raw-network", json!({}));
+    let mut child = world
+        .sblc(&["apply", "--watch", "--yes", "--resource-group", GROUP])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sblc apply --watch");
+    let lines = Lines::follow(&mut child);
+    let limit = Duration::from_secs(60);
+    wait_for(limit, "the first apply", || lines.count("applied in") == 1);
+    wait_for(limit, "the watcher", || lines.count("watching ") == 1);
+
+    // Deployments (and what-ifs) now take about two seconds.
+    world
+        .azure
+        .set_scenario(&with_group(json!({ "pollsUntilDone": 2, "retryAfter": 1 })));
+    let program = world.program();
+    let original = std::fs::read_to_string(&program).expect("read the program");
+    let space = r#"[ "10.40.0.0/16" ]"#;
+    let save = |extra: &str| {
+        let text = original.replacen(space, &format!(r#"[ "10.40.0.0/16" "{extra}" ]"#), 1);
+        let temporary = program.with_extension("sbl.tmp");
+        std::fs::write(&temporary, text).expect("write");
+        std::fs::rename(&temporary, &program).expect("rename");
+    };
+    save("10.41.0.0/16");
+    wait_for(limit, "the second deployment to start", || {
+        world.deployments_created() == 2
+    });
+    save("10.42.0.0/16");
+    std::thread::sleep(Duration::from_millis(200));
+    save("10.43.0.0/16");
+    wait_for(limit, "the coalesced apply", || {
+        lines.count("applied in") >= 3
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        world.deployments_created(),
+        3,
+        "two saves during a deployment make one more deployment:\n{}",
+        lines.text()
+    );
+    assert!(
+        world
+            .requests("PUT", "/deployments/")
+            .iter()
+            .all(|r| r["status"] != 409),
+        "never two deployments at once"
+    );
+    interrupt(&child);
+    let status = child.wait().expect("wait for sblc");
+    assert_eq!(status.code(), Some(0), "{}", lines.text());
 }
