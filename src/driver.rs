@@ -140,6 +140,23 @@ pub fn build_for_deployment(
     Ok(pipeline(program, diagnostics, options, Some(Formats::Arm)))
 }
 
+/// A build's diagnostics with its analysis run again under `options`: `plan` and `apply` learn
+/// the live state (for RULES.md CK5 and BA4) only after a first build, and need not build twice.
+/// Everything but the analyser's findings is kept; the findings are replaced.
+pub fn reanalyse(
+    built: &Built,
+    diagnostics: &[Diagnostic],
+    options: &AnalysisOptions,
+) -> Vec<Diagnostic> {
+    let mut kept: Vec<Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| !d.code.is_analysis())
+        .cloned()
+        .collect();
+    kept.extend(analyse::run(&built.graph, options).diagnostics);
+    kept
+}
+
 fn pipeline(
     program: Program,
     mut diagnostics: Vec<Diagnostic>,

@@ -76,6 +76,11 @@ impl Code {
         self.info().code
     }
 
+    /// Whether the analyser reports this code (the `x06xx` range).
+    pub fn is_analysis(self) -> bool {
+        self.as_str().get(1..3) == Some("06")
+    }
+
     /// Looks a code up by its string (`E0101`) or its RULES.md id (`ST1`), ignoring case.
     pub fn lookup(text: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| {

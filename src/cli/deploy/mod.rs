@@ -387,25 +387,15 @@ fn plan(
             return Err(fail(Stop::Usage, Some(&outcome)));
         }
     };
-    // The live-state rules (CK5, BA4) run on a second pass; the build itself is the same.
+    // The live-state rules (CK5, BA4) run on a second analysis of the same build.
     let mut analysis = output.analysis.clone();
     analysis.live_state = Some(live);
-    let outcome = match driver::build_for_deployment(entry, &analysis) {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            super::io_error(entry, &error);
-            return Err(fail(Stop::Usage, None));
-        }
-    };
-    output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
-    let Some(built) = outcome
-        .value
-        .as_ref()
-        .filter(|_| !output.fails(&outcome.diagnostics))
-    else {
+    let diagnostics = driver::reanalyse(built, &outcome.diagnostics, &analysis);
+    output.diagnostics(&diagnostics, &outcome.program.sources);
+    if output.fails(&diagnostics) {
         eprintln!("the live state makes this deployment fail; nothing planned");
         return Err(fail(Stop::Input, Some(&outcome)));
-    };
+    }
     let origins = Origins::new(&built.graph);
     let body = template::body(&target.scope, &target.location, &template, &parameters);
     let changes = session
