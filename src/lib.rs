@@ -6,6 +6,10 @@
 //! 2. [`load`]: reads the entry file and everything it imports (files and stdlib modules);
 //! 3. [`types`]: static type checking with inference;
 //! 4. [`eval`]: lazy evaluation to a value;
+//! 5. [`graph`]: the resource graph, with each resource's `.sbl` origin;
+//! 6. [`analyse`]: security and consistency rules across resources;
+//! 7. [`emit`]: ARM JSON, Bicep, parameter files, start-task scripts;
+//! 8. [`deploy`] (optional): plan and apply through the Resource Manager REST API;
 //!
 //! [`diagnostic`] holds the one catalogue of codes and renders every diagnostic; [`driver`] runs
 //! the phases in order for the command line.

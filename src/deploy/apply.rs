@@ -169,9 +169,7 @@ pub async fn apply(
         match uploader.upload(upload).await {
             Ok(outcome) => {
                 match outcome {
-                    upload::Outcome::Current | upload::Outcome::Present => {
-                        applied.already_current += 1
-                    }
+                    upload::Outcome::Current => applied.already_current += 1,
                     upload::Outcome::Uploaded => applied.uploaded += 1,
                 }
                 ui.uploaded(upload, outcome);

@@ -64,8 +64,6 @@ pub enum Outcome {
     /// The blob already held these bytes.
     Current,
     Uploaded,
-    /// Nothing to upload from here, and the blob is there.
-    Present,
 }
 
 /// Uploads for one signed-in principal.

@@ -93,7 +93,6 @@ impl Ui for Terminal<'_> {
         let word = match outcome {
             upload::Outcome::Uploaded => "uploaded",
             upload::Outcome::Current => "unchanged",
-            upload::Outcome::Present => "present",
         };
         self.line(&format!(
             "  {word:<9} {} -> {}",
