@@ -494,9 +494,8 @@ impl Lines {
     }
 }
 
-#[test]
-fn apply_watch_deploys_each_change_and_skips_broken_edits() {
-    let world = World::new("watch", "raw-network", json!({}));
+/// `sblc apply --watch --yes`, once its first apply is done and its watcher is listening.
+fn start_watch(world: &World) -> (Child, Lines) {
     let mut child = world
         .sblc(&["apply", "--watch", "--yes", "--resource-group", GROUP])
         .stdout(Stdio::null())
@@ -507,6 +506,14 @@ fn apply_watch_deploys_each_change_and_skips_broken_edits() {
     let limit = Duration::from_secs(60);
     wait_for(limit, "the first apply", || lines.count("applied in") == 1);
     wait_for(limit, "the watcher", || lines.count("watching ") == 1);
+    (child, lines)
+}
+
+#[test]
+fn apply_watch_deploys_each_change_and_skips_broken_edits() {
+    let world = World::new("watch", "raw-network", json!({}));
+    let (mut child, lines) = start_watch(&world);
+    let limit = Duration::from_secs(60);
     assert_eq!(world.deployments_created(), 1);
 
     let program = world.program();
@@ -596,17 +603,22 @@ fn storage(world: &World) -> support::azurite::Azurite {
     azurite
 }
 
+/// The object id the secured-batch example's `batchServiceObjectId` parameter gets.
+const BATCH_SERVICE: &str = "11111111-0000-0000-0000-000000000bbb";
+
+/// `sblc <args>` for the secured-batch example, with its parameter's value.
+fn sblc_secured_batch(world: &World, args: &[&str]) -> Command {
+    let mut command = world.sblc(args);
+    command.env("SBLC_PARAM_batchServiceObjectId", BATCH_SERVICE);
+    command
+}
+
 fn secured_batch(world: &World, blob_endpoint: &str, args: &[&str]) -> Run {
     let mut all = vec!["apply", "--yes"];
     all.extend_from_slice(args);
     Run::of(
-        world
-            .sblc(&all)
+        sblc_secured_batch(world, &all)
             .env("SBLC_BLOB_ENDPOINT", blob_endpoint)
-            .env(
-                "SBLC_PARAM_batchServiceObjectId",
-                "11111111-0000-0000-0000-000000000bbb",
-            )
             .output()
             .expect("run sblc"),
     )
@@ -666,13 +678,8 @@ fn unreachable_storage_stops_before_any_pool_with_the_way_out() {
     let world = World::new("private-storage", "secured-batch", json!({}));
     // Nothing listens on port 9 of loopback: the private endpoint is not reachable from here.
     let run = Run::of(
-        world
-            .sblc(&["apply", "--yes"])
+        sblc_secured_batch(&world, &["apply", "--yes"])
             .env("SBLC_BLOB_ENDPOINT", "https://127.0.0.1:9/{account}")
-            .env(
-                "SBLC_PARAM_batchServiceObjectId",
-                "11111111-0000-0000-0000-000000000bbb",
-            )
             .env("SBLC_RETRY_DELAY_MS", "20")
             .output()
             .expect("run sblc"),
@@ -761,19 +768,14 @@ fn live_scenario(existing_account: bool) -> Value {
         "existing": if existing_account { vec![account] } else { vec![] },
         "roleAssignments": [
             { "roleName": "Owner" },
-            { "principalId": "11111111-0000-0000-0000-000000000bbb", "roleName": "Contributor" }
+            { "principalId": BATCH_SERVICE, "roleName": "Contributor" }
         ]
     })
 }
 
 fn plan_secured_batch(world: &World) -> Run {
     Run::of(
-        world
-            .sblc(&["plan"])
-            .env(
-                "SBLC_PARAM_batchServiceObjectId",
-                "11111111-0000-0000-0000-000000000bbb",
-            )
+        sblc_secured_batch(world, &["plan"])
             .output()
             .expect("run sblc"),
     )
@@ -820,16 +822,8 @@ fn plan_is_clean_when_the_live_state_allows_the_deployment() {
 #[test]
 fn saves_during_a_deployment_are_coalesced_into_one_more() {
     let world = World::new("coalesce", "raw-network", json!({}));
-    let mut child = world
-        .sblc(&["apply", "--watch", "--yes", "--resource-group", GROUP])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sblc apply --watch");
-    let lines = Lines::follow(&mut child);
+    let (mut child, lines) = start_watch(&world);
     let limit = Duration::from_secs(60);
-    wait_for(limit, "the first apply", || lines.count("applied in") == 1);
-    wait_for(limit, "the watcher", || lines.count("watching ") == 1);
 
     // Deployments (and what-ifs) now take about two seconds.
     world

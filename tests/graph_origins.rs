@@ -5,23 +5,39 @@ mod common;
 
 use std::path::PathBuf;
 
-#[test]
-fn stdlib_resources_point_at_the_users_call() {
-    let entry = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/minimal/main.sbl");
-    let origins = common::with_big_stack(move || {
+use sblc::graph::Graph;
+use sblc::source::SourceMap;
+
+/// Reads the resource graph of an example with `read`.
+fn with_graph<T: Send + 'static>(
+    example: &str,
+    read: impl FnOnce(&Graph, &SourceMap) -> T + Send + 'static,
+) -> T {
+    let entry = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example)
+        .join("main.sbl");
+    common::with_big_stack(move || {
         let (program, diagnostics) = sblc::load::load_file(&entry).expect("readable");
         assert!(diagnostics.is_empty());
         let declared = sblc::eval::evaluate_declared(&program).expect("evaluates");
         let graph = sblc::graph::build(&declared, &program.sources).expect("graph");
+        read(&graph, &program.sources)
+    })
+}
+
+#[test]
+fn stdlib_resources_point_at_the_users_call() {
+    let origins = with_graph("minimal", |graph, sources| {
         graph
             .resources
             .iter()
             .map(|r| {
-                let file = program.sources.get(r.origin.file);
+                let file = sources.get(r.origin.file);
                 (
                     r.resource_type.clone(),
                     file.is_stdlib(),
-                    program.sources.snippet(r.origin).to_string(),
+                    sources.snippet(r.origin).to_string(),
                 )
             })
             .collect::<Vec<_>>()
@@ -49,19 +65,13 @@ fn stdlib_resources_point_at_the_users_call() {
 
 #[test]
 fn resources_made_by_a_users_helper_remember_the_calls_that_tell_them_apart() {
-    let entry =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/raw-subscription/main.sbl");
-    let vnets = common::with_big_stack(move || {
-        let (program, diagnostics) = sblc::load::load_file(&entry).expect("readable");
-        assert!(diagnostics.is_empty());
-        let declared = sblc::eval::evaluate_declared(&program).expect("evaluates");
-        let graph = sblc::graph::build(&declared, &program.sources).expect("graph");
+    let vnets = with_graph("raw-subscription", |graph, sources| {
         graph
             .resources
             .iter()
             .filter(|r| r.resource_type == "Microsoft.Network/virtualNetworks")
             .map(|r| {
-                let snippet = |span| program.sources.snippet(span).to_string();
+                let snippet = |span| sources.snippet(span).to_string();
                 (
                     snippet(r.origin),
                     r.calls.iter().map(|c| snippet(*c)).collect::<Vec<_>>(),

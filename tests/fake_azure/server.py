@@ -1797,17 +1797,25 @@ class App:
             ops = ops[: int(top_n)]
         return Response(200, {"value": ops})
 
-    def validate_deployment(self, req: Request, sub: str, rg: str | None, name: str) -> Response:
-        denied = self.check(req, "Microsoft.Resources/deployments/validate/action")
+    def planned(self, req: Request, sub: str, rg: str | None, name: str, action: str):
+        """Checks the caller may do `action`, reads the body and plans it: (body, plan, None), or
+        (None, None, the error response)."""
+        denied = self.check(req, action)
         if denied:
-            return denied
+            return None, None, denied
         body, template, error = self.deployment_error_if_invalid_body(req, sub, rg, name)
         if error:
-            return error
+            return None, None, error
         try:
-            d = self.plan(req, sub, rg, name, body, template)
+            return body, self.plan(req, sub, rg, name, body, template), None
         except TemplateError as e:
-            return Response(400, arm_error("InvalidTemplate", f"Deployment template validation failed: '{e}'."))
+            return None, None, Response(
+                400, arm_error("InvalidTemplate", f"Deployment template validation failed: '{e}'."))
+
+    def validate_deployment(self, req: Request, sub: str, rg: str | None, name: str) -> Response:
+        body, d, error = self.planned(req, sub, rg, name, "Microsoft.Resources/deployments/validate/action")
+        if error:
+            return error
         out = self.deployment_json(d)
         out["properties"]["provisioningState"] = "Succeeded"
         out["properties"]["duration"] = "PT0S"
@@ -2035,16 +2043,9 @@ class App:
     # -- what-if
 
     def what_if(self, req: Request, sub: str, rg: str | None, name: str) -> Response:
-        denied = self.check(req, "Microsoft.Resources/deployments/whatIf/action")
-        if denied:
-            return denied
-        body, template, error = self.deployment_error_if_invalid_body(req, sub, rg, name)
+        body, d, error = self.planned(req, sub, rg, name, "Microsoft.Resources/deployments/whatIf/action")
         if error:
             return error
-        try:
-            d = self.plan(req, sub, rg, name, body, template)
-        except TemplateError as e:
-            return Response(400, arm_error("InvalidTemplate", f"Deployment template validation failed: '{e}'."))
         settings = body["properties"].get("whatIfSettings") or {}
         result = self.what_if_changes(d, str(settings.get("resultFormat", "FullResourcePayloads")))
         location = body.get("location") or self.resource_group_location(sub, rg) or "westeurope"
