@@ -129,6 +129,8 @@ pub struct Built {
     pub files: Vec<OutputFile>,
     pub graph: graph::Graph,
     pub uploads: Vec<emit::start_task::Upload>,
+    /// The program's own deployment target (its `deployment` record).
+    pub settings: graph::DeploymentSettings,
 }
 
 /// The pipeline for `plan` and `apply`: like [`build_with`] with ARM templates only.
@@ -186,6 +188,13 @@ fn pipeline(
             return stop(program, diagnostics);
         }
     };
+    let settings = match graph::deployment_settings(&declared.value) {
+        Ok(settings) => settings,
+        Err(error) => {
+            diagnostics.push(error);
+            return stop(program, diagnostics);
+        }
+    };
     let base_dir = program
         .base_dir(program.entry)
         .map(Path::to_path_buf)
@@ -212,6 +221,7 @@ fn pipeline(
                 files: Vec::new(),
                 graph,
                 uploads,
+                settings,
             }),
         };
     };
@@ -248,6 +258,7 @@ fn pipeline(
             files,
             graph,
             uploads,
+            settings,
         }),
     }
 }

@@ -866,3 +866,38 @@ fn saves_during_a_deployment_are_coalesced_into_one_more() {
     let status = child.wait().expect("wait for sblc");
     assert_eq!(status.code(), Some(0), "{}", lines.text());
 }
+
+#[test]
+fn the_program_can_name_its_own_target() {
+    let world = World::new("own-target", "raw-network", json!({}));
+    let program = world.program();
+    let text = std::fs::read_to_string(&program).expect("read the program");
+    let end = text
+        .rfind('}')
+        .expect("the program's value ends with a record");
+    let own = format!(
+        "  deployment = {{ subscription = \"{SUBSCRIPTION}\"; resourceGroup = \"{GROUP}\"; name = \"from-the-program\"; }};\n"
+    );
+    std::fs::write(&program, format!("{}{own}{}", &text[..end], &text[end..])).expect("write");
+    let run = Run::of(
+        world
+            .sblc(&["plan"])
+            .env_remove("AZURE_SUBSCRIPTION_ID")
+            .output()
+            .expect("run sblc"),
+    );
+    run.exited(2);
+    assert!(
+        run.stdout.contains(&format!(
+            "Plan for deployment from-the-program (/subscriptions/{SUBSCRIPTION}/resourcegroups/{GROUP})"
+        )),
+        "{run:?}"
+    );
+    // A flag wins over the program.
+    let named = world.run(&["plan", "--name", "from-the-flag"]);
+    named.exited(2);
+    assert!(
+        named.stdout.contains("Plan for deployment from-the-flag"),
+        "{named:?}"
+    );
+}

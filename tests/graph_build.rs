@@ -275,3 +275,31 @@ fn malformed_parameters_are_reported() {
         errors[0].message
     );
 }
+
+#[test]
+fn the_programs_deployment_record_gives_plan_and_apply_their_defaults() {
+    use sblc::graph::{deployment_settings, DeploymentSettings};
+    assert_eq!(
+        deployment_settings(&json!({ "resources": [] })),
+        Ok(DeploymentSettings::default())
+    );
+    let settings = deployment_settings(&json!({ "deployment": {
+        "subscription": "sub", "resourceGroup": "rg", "location": "westeurope", "name": "dev"
+    }}))
+    .expect("valid settings");
+    assert_eq!(settings.resource_group.as_deref(), Some("rg"));
+    assert_eq!(settings.name.as_deref(), Some("dev"));
+
+    let misspelt = deployment_settings(&json!({ "deployment": { "resourcegroup": "rg" } }))
+        .expect_err("an unknown field");
+    assert_eq!(misspelt.code, Code::InvalidDeployment);
+    assert_eq!(
+        misspelt.help.as_deref(),
+        Some("did you mean `resourceGroup`?")
+    );
+    let not_text =
+        deployment_settings(&json!({ "deployment": { "location": 3 } })).expect_err("a number");
+    assert!(not_text
+        .message
+        .contains("`deployment.location` must be a string"));
+}

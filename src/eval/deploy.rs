@@ -101,7 +101,8 @@ fn json(
     })
 }
 
-/// The deployment's fixed fields: `targetScope` and `outputs`, when the value is a record.
+/// The deployment's fixed fields: `targetScope`, `outputs` and `deployment` (the target `plan`
+/// and `apply` default to), when the value is a record.
 fn deployment_fields(
     machine: &mut Machine,
     value: &Value,
@@ -109,7 +110,7 @@ fn deployment_fields(
 ) -> Result<serde_json::Value, Vec<Diagnostic>> {
     let mut fields = serde_json::Map::new();
     if let Value::Record(record) = value {
-        for name in ["targetScope", "outputs"] {
+        for name in ["targetScope", "outputs", "deployment"] {
             if let Some(thunk) = record.get(name) {
                 let field = machine
                     .force(thunk)

@@ -18,7 +18,7 @@ use super::nodes::{
 };
 use super::symbols::Symbols;
 use crate::declared::{Declared, DeclaredResource};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::{SourceMap, Span};
 
 const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
@@ -66,6 +66,54 @@ pub fn build(declared: &Declared, sources: &SourceMap) -> Result<Graph, Vec<Diag
         return Err(builder.diagnostics);
     }
     Ok(graph)
+}
+
+/// The fields of the program's `deployment` record, as the `.sbl` program spells them.
+const DEPLOYMENT_FIELDS: [&str; 4] = ["subscription", "resourceGroup", "location", "name"];
+
+/// Reads the program's `deployment` record (for `plan` and `apply`); absent means all defaults.
+pub fn deployment_settings(value: &Value) -> Result<DeploymentSettings, Diagnostic> {
+    let invalid = |message: String, help: String| {
+        let mut d = Diagnostic::new(Code::InvalidDeployment, message, Span::default(), "");
+        d.help = Some(help);
+        d
+    };
+    let Some(record) = value.get("deployment") else {
+        return Ok(DeploymentSettings::default());
+    };
+    let Some(fields) = record.as_object() else {
+        return Err(invalid(
+            "`deployment` must be a record".into(),
+            "e.g. `deployment = { subscription = \"...\"; location = \"westeurope\"; };`".into(),
+        ));
+    };
+    let mut settings = DeploymentSettings::default();
+    for (key, field) in fields {
+        let slot = match key.as_str() {
+            "subscription" => &mut settings.subscription,
+            "resourceGroup" => &mut settings.resource_group,
+            "location" => &mut settings.location,
+            "name" => &mut settings.name,
+            other => {
+                let help = match did_you_mean(other, DEPLOYMENT_FIELDS.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("its fields are {}", DEPLOYMENT_FIELDS.join(", ")),
+                };
+                return Err(invalid(
+                    format!("`deployment` has no field `{other}`"),
+                    help,
+                ));
+            }
+        };
+        let Some(text) = field.as_str() else {
+            return Err(invalid(
+                format!("`deployment.{key}` must be a string"),
+                "deployment settings are known before deploying: use a literal".into(),
+            ));
+        };
+        *slot = Some(text.to_string());
+    }
+    Ok(settings)
 }
 
 struct Builder<'a> {

@@ -9,6 +9,6 @@ pub mod model;
 mod nodes;
 mod symbols;
 
-pub use build::build;
+pub use build::{build, deployment_settings};
 pub use model::*;
 pub use nodes::key_template;

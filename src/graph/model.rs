@@ -25,6 +25,16 @@ pub enum TargetScope {
     Subscription,
 }
 
+/// Where `sblc plan` and `sblc apply` deploy when no flag or environment variable says: the
+/// program's top-level `deployment` record, every field optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeploymentSettings {
+    pub subscription: Option<String>,
+    pub resource_group: Option<String>,
+    pub location: Option<String>,
+    pub name: Option<String>,
+}
+
 /// Index of a resource in [`Graph::resources`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceIndex(pub usize);

@@ -366,7 +366,7 @@ fn plan(
         eprintln!("error: {error}");
         fail(Stop::Usage, Some(outcome))
     };
-    let target = match target::resolve(args, &built.graph, entry) {
+    let target = match target::resolve(args, &built.graph, &built.settings, entry) {
         Ok(target) => target,
         Err(error) => return Err(usage(error, &outcome)),
     };

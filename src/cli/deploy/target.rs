@@ -6,35 +6,41 @@ use std::path::Path;
 
 use sblc::deploy::apply::Target;
 use sblc::deploy::arm::Scope;
-use sblc::graph::{Graph, TargetScope};
+use sblc::graph::{DeploymentSettings, Graph, TargetScope};
 use sblc::output::OutputFile;
 use serde_json::{Map, Value};
 
 use super::TargetArgs;
 
-/// Resolves the deployment target.
-pub fn resolve(args: &TargetArgs, graph: &Graph, entry: &Path) -> Result<Target, String> {
-    let subscription = args
-        .subscription
-        .clone()
-        .ok_or("no subscription: pass --subscription ID or set AZURE_SUBSCRIPTION_ID")?;
+/// Resolves the deployment target: each field from its flag (or environment variable), else
+/// from the program's `deployment` record, else a default.
+pub fn resolve(
+    args: &TargetArgs,
+    graph: &Graph,
+    program: &DeploymentSettings,
+    entry: &Path,
+) -> Result<Target, String> {
+    let pick = |flag: &Option<String>, own: &Option<String>| flag.clone().or_else(|| own.clone());
+    let subscription = pick(&args.subscription, &program.subscription).ok_or(
+        "no subscription: pass --subscription ID, set AZURE_SUBSCRIPTION_ID, or give the program `deployment.subscription`",
+    )?;
     let scope = match graph.target {
         TargetScope::Subscription => Scope::Subscription(subscription),
         TargetScope::ResourceGroup => Scope::ResourceGroup {
             subscription,
-            group: args.resource_group.clone().ok_or(
-                "this program deploys into a resource group: pass --resource-group NAME or set AZURE_RESOURCE_GROUP",
+            group: pick(&args.resource_group, &program.resource_group).ok_or(
+                "this program deploys into a resource group: pass --resource-group NAME, set AZURE_RESOURCE_GROUP, or give the program `deployment.resourceGroup`",
             )?,
         },
     };
-    let location = match (&args.location, &scope) {
-        (Some(location), _) => location.clone(),
+    let location = match (pick(&args.location, &program.location), &scope) {
+        (Some(location), _) => location,
         (None, Scope::ResourceGroup { .. }) => String::new(),
         (None, Scope::Subscription(_)) => first_group_location(graph).ok_or(
             "a subscription deployment needs a location for its metadata: pass --location",
         )?,
     };
-    let name = args.name.clone().unwrap_or_else(|| default_name(entry));
+    let name = pick(&args.name, &program.name).unwrap_or_else(|| default_name(entry));
     if name.is_empty()
         || name.len() > 64
         || !name
