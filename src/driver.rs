@@ -190,8 +190,8 @@ fn pipeline(
     };
     let settings = match graph::deployment_settings(&declared.value) {
         Ok(settings) => settings,
-        Err(error) => {
-            diagnostics.push(error);
+        Err(errors) => {
+            diagnostics.extend(errors);
             return stop(program, diagnostics);
         }
     };

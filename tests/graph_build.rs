@@ -290,8 +290,8 @@ fn the_programs_deployment_record_gives_plan_and_apply_their_defaults() {
     assert_eq!(settings.resource_group.as_deref(), Some("rg"));
     assert_eq!(settings.name.as_deref(), Some("dev"));
 
-    let misspelt = deployment_settings(&json!({ "deployment": { "resourcegroup": "rg" } }))
-        .expect_err("an unknown field");
+    let misspelt = &deployment_settings(&json!({ "deployment": { "resourcegroup": "rg" } }))
+        .expect_err("an unknown field")[0];
     assert_eq!(misspelt.code, Code::InvalidDeployment);
     assert_eq!(
         misspelt.help.as_deref(),

@@ -72,11 +72,11 @@ pub fn build(declared: &Declared, sources: &SourceMap) -> Result<Graph, Vec<Diag
 const DEPLOYMENT_FIELDS: [&str; 4] = ["subscription", "resourceGroup", "location", "name"];
 
 /// Reads the program's `deployment` record (for `plan` and `apply`); absent means all defaults.
-pub fn deployment_settings(value: &Value) -> Result<DeploymentSettings, Diagnostic> {
+pub fn deployment_settings(value: &Value) -> Result<DeploymentSettings, Vec<Diagnostic>> {
     let invalid = |message: String, help: String| {
         let mut d = Diagnostic::new(Code::InvalidDeployment, message, Span::default(), "");
         d.help = Some(help);
-        d
+        vec![d]
     };
     let Some(record) = value.get("deployment") else {
         return Ok(DeploymentSettings::default());
