@@ -299,7 +299,7 @@ fn the_programs_deployment_record_gives_plan_and_apply_their_defaults() {
     );
     let not_text =
         deployment_settings(&json!({ "deployment": { "location": 3 } })).expect_err("a number");
-    assert!(not_text
+    assert!(not_text[0]
         .message
         .contains("`deployment.location` must be a string"));
 }
