@@ -901,3 +901,53 @@ fn the_program_can_name_its_own_target() {
         "{named:?}"
     );
 }
+
+#[test]
+fn a_secure_parameter_never_reaches_the_terminal() {
+    const SECRET: &str = "Jumpb0x-Passw0rd-Never-Printed";
+    let world = World::new(
+        "secret",
+        "raw-network",
+        json!({ "failures": [{
+            "resourceName": "raw-vnet",
+            "code": "InvalidParameter",
+            "message": format!("The value '{SECRET}' of tag 'owner' is not valid."),
+            "statusCode": "BadRequest"
+        }]}),
+    );
+    // The VNet gets a tag from a secure parameter: what-if and Azure's error both echo it.
+    let program = world.program();
+    let text = std::fs::read_to_string(&program).expect("read the program");
+    let tagged = text.replacen(
+        "    inherit location;\n",
+        "    inherit location;\n    tags.owner = param { name = \"owner\"; type = \"securestring\"; };\n",
+        1,
+    );
+    assert_ne!(tagged, text);
+    std::fs::write(&program, tagged).expect("write");
+    for format in ["human", "json"] {
+        let run = Run::of(
+            world
+                .sblc(&[
+                    "apply",
+                    "--yes",
+                    "--resource-group",
+                    GROUP,
+                    "--message-format",
+                    format,
+                ])
+                .env("SBLC_PARAM_owner", SECRET)
+                .output()
+                .expect("run sblc"),
+        );
+        run.exited(1);
+        assert!(
+            run.stdout.contains("(secure value)") || run.stderr.contains("(secure value)"),
+            "the echoed value is masked:\n{run:?}"
+        );
+        assert!(
+            !run.stdout.contains(SECRET) && !run.stderr.contains(SECRET),
+            "{format}: the secret was printed:\n{run:?}"
+        );
+    }
+}

@@ -165,6 +165,8 @@ struct Planned {
     target: Target,
     template: Value,
     parameters: Value,
+    /// Secure parameter values, redacted from everything printed.
+    secrets: Vec<String>,
     origins: Origins,
     plan: Plan,
 }
@@ -374,6 +376,7 @@ fn plan(
         Ok(values) => values,
         Err(error) => return Err(usage(error, &outcome)),
     };
+    let secrets = target::secure_values(&template, &parameters);
     let live = session.runtime.block_on(live::gather(
         &session.arm,
         &built.graph,
@@ -383,7 +386,7 @@ fn plan(
     let live = match live {
         Ok(live) => live,
         Err(error) => {
-            report_call_error(&error, "reading the live state");
+            report_call_error(&error, "reading the live state", &secrets);
             return Err(fail(Stop::Usage, Some(&outcome)));
         }
     };
@@ -404,7 +407,7 @@ fn plan(
     let changes = match changes {
         Ok(changes) => changes,
         Err(error) => {
-            report_call_error(&error, "what-if");
+            report_call_error(&error, "what-if", &secrets);
             return Err(fail(Stop::Usage, Some(&outcome)));
         }
     };
@@ -414,6 +417,7 @@ fn plan(
         target,
         template,
         parameters,
+        secrets,
         origins,
         plan,
     })
@@ -434,11 +438,14 @@ fn show_plan(planned: &Planned, output: &Output) {
             planned.plan.render(sources, output.color)
         )
     };
-    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.write_all(target::redact(&text, &planned.secrets).as_bytes());
 }
 
-fn report_call_error(error: &CallError, during: &str) {
-    eprintln!("error: {during} failed: {error}");
+fn report_call_error(error: &CallError, during: &str, secrets: &[String]) {
+    eprintln!(
+        "error: {during} failed: {}",
+        target::redact(&error.to_string(), secrets)
+    );
     if let CallError::Arm(arm_error) = error {
         if let Some(help) = ui::access_help(arm_error) {
             eprintln!("  help: {help}");
@@ -449,7 +456,7 @@ fn report_call_error(error: &CallError, during: &str) {
 fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
     let sources = &planned.outcome.program.sources;
     match error {
-        ApplyError::Call(error) => report_call_error(error, "the deployment"),
+        ApplyError::Call(error) => report_call_error(error, "the deployment", &planned.secrets),
         ApplyError::Failed {
             deployment,
             error,
@@ -458,6 +465,7 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
             let mut diagnostics = Vec::new();
             for operation in operations {
                 let Some(arm_error) = &operation.error else { continue };
+                let arm_error = &ui::redacted(arm_error, &planned.secrets);
                 match ui::failure_diagnostic(operation, arm_error, &planned.origins, deployment) {
                     Some(diagnostic) => diagnostics.push(diagnostic),
                     None => {
@@ -474,6 +482,7 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
             output.diagnostics(&diagnostics, sources);
             if operations.is_empty() {
                 if let Some(error) = error {
+                    let error = ui::redacted(error, &planned.secrets);
                     for cause in error.root_causes() {
                         eprintln!("error: {cause}");
                         if let Some(help) = ui::access_help(cause) {

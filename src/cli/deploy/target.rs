@@ -186,3 +186,51 @@ fn typed(declaration: &Value, text: &str) -> Value {
         _ => Value::String(text.to_string()),
     }
 }
+
+/// The values of the secure parameters (`securestring`, `secureobject`): nothing sblc prints may
+/// contain them, not even where Azure echoes them back (what-if payloads, error messages).
+pub fn secure_values(template: &Value, parameters: &Value) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let declared = template.get("parameters").and_then(Value::as_object);
+    for (name, declaration) in declared.into_iter().flatten() {
+        let kind = declaration
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !kind.eq_ignore_ascii_case("securestring") && !kind.eq_ignore_ascii_case("secureobject")
+        {
+            continue;
+        }
+        if let Some(value) = parameters.pointer(&format!("/{name}/value")) {
+            collect_strings(value, &mut secrets);
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
+fn collect_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(fields) => fields.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// `text` with every secret replaced by `(secure value)`.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets {
+        // JSON output escapes what it prints: look for the escaped form too.
+        let escaped = Value::String(secret.clone()).to_string();
+        let escaped = &escaped[1..escaped.len() - 1];
+        text = text.replace(secret, "(secure value)");
+        if escaped != secret {
+            text = text.replace(escaped, "(secure value)");
+        }
+    }
+    text
+}

@@ -125,6 +125,16 @@ pub fn ask(question: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// An ARM error with the secrets in its messages replaced (Azure may quote a value it refused).
+pub fn redacted(error: &ArmError, secrets: &[String]) -> ArmError {
+    ArmError {
+        status: error.status,
+        code: error.code.clone(),
+        message: super::target::redact(&error.message, secrets),
+        details: error.details.iter().map(|d| redacted(d, secrets)).collect(),
+    }
+}
+
 /// A failed operation as a diagnostic at the resource's origin; `None` when the program did not
 /// make the resource (then the caller prints it as text).
 pub fn failure_diagnostic(
