@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// The minimal example with its storage opened to the internet (ST1).
-fn open_storage_program() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sblc-cli-analyse-{}", std::process::id()));
+/// The program in a folder of its own per test: tests run in parallel.
+fn open_storage_program(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sblc-cli-analyse-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let minimal = std::fs::read_to_string(concat!(
@@ -39,7 +40,8 @@ fn sblc(args: &[&str], file: &PathBuf) -> (Option<i32>, String, String) {
 
 #[test]
 fn security_findings_are_errors_in_strict_and_warnings_in_relaxed() {
-    let file = open_storage_program();
+    let file =
+        open_storage_program("security_findings_are_errors_in_strict_and_warnings_in_relaxed");
     let (code, _, stderr) = sblc(&["check"], &file);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
@@ -60,7 +62,7 @@ fn security_findings_are_errors_in_strict_and_warnings_in_relaxed() {
 
 #[test]
 fn build_refuses_to_emit_on_findings() {
-    let file = open_storage_program();
+    let file = open_storage_program("build_refuses_to_emit_on_findings");
     let (code, _, stderr) = sblc(&["build"], &file);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
@@ -71,7 +73,7 @@ fn build_refuses_to_emit_on_findings() {
 
 #[test]
 fn sarif_output_names_the_rule_and_the_users_line() {
-    let file = open_storage_program();
+    let file = open_storage_program("sarif_output_names_the_rule_and_the_users_line");
     let (code, stdout, _) = sblc(&["--message-format", "sarif", "check"], &file);
     assert_eq!(code, Some(1));
     let sarif: serde_json::Value = serde_json::from_str(&stdout).expect("SARIF is JSON");
