@@ -153,7 +153,7 @@ impl Builder<'_> {
         let parent = self.linked(spec, "parent", origin);
         let scope = self.linked(spec, "scope", origin);
         let group = self.linked(spec, "resourceGroup", origin);
-        let mut body = IndexMap::new();
+        let mut body = Fields::default();
         for (key, value) in spec {
             if FIXED_FIELDS.contains(&key.as_str()) {
                 continue;

@@ -1,9 +1,8 @@
 //! Evaluated JSON to graph [`Node`]s: strings are split into text and references.
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::model::{ContextValue, Node, Part, Reference, ResourceIndex, Template};
+use super::model::{ContextValue, Fields, Node, Part, Reference, ResourceIndex, Template};
 use crate::reference::{split, Piece, Token};
 
 /// A reference token that names no declared resource: a bug upstream, reported by the caller.
@@ -31,7 +30,7 @@ pub fn to_node(value: &Value, resources: usize) -> Result<Node, DanglingToken> {
                     to_template(k, resources)?;
                     Ok((k.clone(), to_node(v, resources)?))
                 })
-                .collect::<Result<IndexMap<_, _>, _>>()?,
+                .collect::<Result<Fields, _>>()?,
         ),
     })
 }

@@ -8,14 +8,12 @@
 
 use std::path::Path;
 
-use indexmap::IndexMap;
-
 use super::{
     output_file, script_blob_url, sha256_of_file, start_task, unreadable_package, validate,
 };
 use super::{Os, Package, StartTaskSpec};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::graph::{Graph, Node, Part, Reference, Template};
+use crate::graph::{Fields, Graph, Node, Part, Reference, Template};
 use crate::output::OutputFile;
 use crate::source::Span;
 
@@ -86,7 +84,7 @@ pub fn attach(graph: &mut Graph, base_dir: &Path) -> Result<Vec<OutputFile>, Vec
                     let id = Node::Str(Template(vec![Part::Ref(Reference::Id(identity))]));
                     first.insert(
                         "identityReference".into(),
-                        Node::Object(IndexMap::from([("resourceId".into(), id)])),
+                        Node::Object(Fields::from_iter([("resourceId".into(), id)])),
                     );
                 }
             }
