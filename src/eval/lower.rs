@@ -154,7 +154,7 @@ fn add_binding<'a>(entries: &mut Entries<'a>, sources: &mut Vec<&'a Expr>, bindi
             path,
             Entry::Value {
                 value,
-                ty: ty.as_ref(),
+                ty: ty.as_deref(),
             },
         ),
         BindingKind::Inherit {

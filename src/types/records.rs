@@ -68,7 +68,7 @@ pub(crate) fn field_tree<'p>(
     for binding in bindings {
         match &binding.kind {
             BindingKind::Field { path, ty, value } => {
-                insert_path(&mut tree, path, ty.as_ref(), value);
+                insert_path(&mut tree, path, ty.as_deref(), value);
             }
             BindingKind::Inherit { source, names } => {
                 for name in names {
