@@ -95,7 +95,10 @@ pub fn references_in(node: &Node, out: &mut Vec<ResourceIndex>) {
         Node::List(items) => items.iter().for_each(|n| references_in(n, out)),
         Node::Object(fields) => {
             for (key, value) in fields {
-                template_references(&key_template(key), out);
+                // Almost no key holds a reference: only those are split into a template.
+                if key.contains(crate::reference::START) {
+                    template_references(&key_template(key), out);
+                }
                 references_in(value, out);
             }
         }
