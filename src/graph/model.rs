@@ -112,7 +112,7 @@ impl Node {
     /// The field `key` of an object.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match self {
-            Node::Object(fields) => fields.get(key),
+            Node::Object(fields) => field(fields, key),
             _ => None,
         }
     }
@@ -146,7 +146,18 @@ impl Resource {
     /// A body field by path from the top level, e.g. `["properties", "publicNetworkAccess"]`.
     pub fn field(&self, path: &[&str]) -> Option<&Node> {
         let (first, rest) = path.split_first()?;
-        self.body.get(*first)?.at(rest)
+        field(&self.body, first)?.at(rest)
+    }
+}
+
+/// The field `key` of `fields`. Most objects have a handful of fields, which a scan compares
+/// faster than hashing the key; the analyser reads fields by path all the time.
+fn field<'f>(fields: &'f Fields, key: &str) -> Option<&'f Node> {
+    const SCANNED: usize = 8;
+    if fields.len() <= SCANNED {
+        fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    } else {
+        fields.get(key)
     }
 }
 
