@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
@@ -456,7 +457,7 @@ impl Builder<'_> {
     }
 
     fn check_duplicates(&mut self, graph: &Graph) {
-        let mut seen: HashMap<PlaceKey, Span> = HashMap::new();
+        let mut seen: HashMap<PlaceKey, Span, FixedState> = HashMap::default();
         for resource in &graph.resources {
             let key = (
                 resource.resource_type.to_ascii_lowercase(),

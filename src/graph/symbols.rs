@@ -6,6 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use foldhash::fast::FixedState;
+
 /// Bicep keywords and names a symbol must not take.
 const RESERVED: &[&str] = &[
     "resource",
@@ -34,11 +36,11 @@ const RESERVED: &[&str] = &[
 /// Assigns symbols in order; each call returns a fresh one.
 #[derive(Default)]
 pub struct Symbols {
-    taken: HashSet<String>,
+    taken: HashSet<String, FixedState>,
     /// For each stem that needed a number, the number to try next: every smaller one is taken
     /// (symbols are never given back), so counting again from 2 would only find taken ones, and
     /// a thousand pools all named `pool` would take quadratic time.
-    next_number: HashMap<String, usize>,
+    next_number: HashMap<String, usize, FixedState>,
 }
 
 impl Symbols {
