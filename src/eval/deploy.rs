@@ -92,16 +92,7 @@ fn json(
     value: &Value,
     span: Span,
 ) -> Result<serde_json::Value, Vec<Diagnostic>> {
-    let text = super::json::to_json_text(machine, value, span, false)
-        .map_err(|e| vec![e.into_diagnostic()])?;
-    serde_json::from_str(&text).map_err(|e| {
-        vec![Diagnostic::new(
-            crate::diagnostic::Code::NotSerializable,
-            format!("internal error: the evaluator wrote invalid JSON ({e})"),
-            span,
-            "while converting this value",
-        )]
-    })
+    super::json::to_json_value(machine, value, span).map_err(|e| vec![e.into_diagnostic()])
 }
 
 /// The deployment's fixed fields: `targetScope` and `outputs`, when the value is a record.
