@@ -5,7 +5,8 @@
 //! machine does not count, and the ratios between them: linear growth
 //! shows as ratios near 2. Target: under 20 ms for 1,000 pools and 100 spokes.
 //!
-//! `cargo bench --bench analyse` (plain `std::time::Instant`, no harness).
+//! `cargo bench --bench analyse` (plain `std::time::Instant`, no harness), with the `sblc` binary's
+//! allocator.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,10 @@ use sblc::graph::{build, Graph};
 use sblc::reference::Token;
 use sblc::source::{FileId, Origin, SourceMap, Span};
 use serde_json::{json, Map, Value};
+
+/// The allocator of the `sblc` binary, so that the analysis is timed as `sblc` runs it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const POOLS_PER_SPOKE: usize = 10;
 const RUNS: usize = 40;

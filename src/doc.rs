@@ -93,10 +93,10 @@ fn pattern_fields(body: &Expr) -> Option<&[PatternField]> {
     loop {
         match &expr.kind {
             ExprKind::Let { body, .. } => expr = body,
-            ExprKind::Lambda {
-                param: Param::Pattern { fields, .. },
-                ..
-            } => return Some(fields),
+            ExprKind::Lambda { param, .. } => match &**param {
+                Param::Pattern { fields, .. } => return Some(fields),
+                Param::Name { .. } => return None,
+            },
             _ => return None,
         }
     }

@@ -287,7 +287,7 @@ fn collect_imports(expr: &Expr, out: &mut Vec<ImportTarget>) {
                 stack.push(body);
             }
             ExprKind::Lambda { param, body } => {
-                if let Param::Pattern { fields, .. } = param {
+                if let Param::Pattern { fields, .. } = &**param {
                     stack.extend(fields.iter().filter_map(|f| f.default.as_ref()));
                 }
                 stack.push(body);

@@ -1,6 +1,6 @@
 //! SARIF output: the log of analyser findings (errors, warnings, several labels, a stdlib file)
-//! validates against the SARIF 2.1.0 JSON schema (vendored under `tests/data/`, checked with the
-//! validators' Python `jsonschema`), and carries what GitHub code scanning reads.
+//! validates against the final OASIS SARIF 2.1.0 JSON schema (vendored under `tests/data/`,
+//! checked with the validators' Python `jsonschema`), and carries what GitHub code scanning reads.
 
 mod analyse_support;
 
@@ -70,11 +70,15 @@ fn findings() -> (String, Vec<Diagnostic>) {
     (render_sarif(&diagnostics, &sources), diagnostics)
 }
 
+/// The final OASIS SARIF 2.1.0 schema (errata 01, `id`
+/// `https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json`),
+/// vendored verbatim from
+/// https://github.com/oasis-tcs/sarif-spec/blob/0a8091f7d4057e57b6d8d9b56129e5f918747b34/Schemata/sarif-schema-2.1.0.json
 #[test]
 fn sarif_validates_against_the_2_1_0_schema() {
     let (log, _) = findings();
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    validate(&log, &data.join("sarif-2.1.0-rtm.5.json"));
+    validate(&log, &data.join("sarif-schema-2.1.0.json"));
 }
 
 #[test]

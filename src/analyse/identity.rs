@@ -67,14 +67,15 @@ type IdentityUse<'p> = (&'p IdentityRef, Vec<Via>, Vec<(ResourceIndex, Via)>);
 
 /// ID1, ID2, ID4, ID5: every identity a node uses, by the scenario it falls in.
 fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
-    let pool_name = cx.name(pool.index);
+    // Names are written only into findings, which most pools have none of.
+    let pool_name = || cx.name(pool.index);
     if let Some(account) = pool.account {
         if pool.has_identity(&IdentityRef::Resource(account)) {
             out.push(
                 cx.finding(
                     Code::AccountIdentityOnPool,
                     pool.index,
-                    format!("Azure rejects pool `{pool_name}`: it lists the Batch account itself as an identity, and the account's identity is not available on nodes"),
+                    format!("Azure rejects pool `{}`: it lists the Batch account itself as an identity, and the account's identity is not available on nodes", pool_name()),
                     "the account among the pool's identities",
                 )
                 .also(cx, account, "the Batch account")
@@ -114,9 +115,8 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
         }
     }
     for (identity, vias, reads) in uses {
-        let who = identity_name(cx, identity);
         if !pool.has_identity(identity) {
-            not_on_pool(cx, pool, identity, &who, &vias, out);
+            not_on_pool(cx, pool, identity, &identity_name(cx, identity), &vias, out);
             continue;
         }
         // ID5: the identity is on the pool; can it read where it reads?
@@ -134,6 +134,7 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
                 .filter(|(s, _)| *s == storage)
                 .map(|(_, v)| *v)
                 .collect();
+            let who = identity_name(cx, identity);
             let effects = join(vias.iter().map(|via| match via {
                 Via::Packages => "nodes start (idle) but application packages are not downloaded",
                 Via::BlobMount | Via::FileMount => "the mount fails with 403",
@@ -143,7 +144,7 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
                 cx.finding(
                     Code::NodeIdentityWithoutStorageRole,
                     pool.index,
-                    format!("in pool `{pool_name}`, {effects}: {who} has no Storage Blob Data role on storage account `{}`", cx.name(storage)),
+                    format!("in pool `{}`, {effects}: {who} has no Storage Blob Data role on storage account `{}`", pool_name(), cx.name(storage)),
                     format!("reads {} as {who}", join(vias.iter().map(|v| v.describe()))),
                 )
                 .also(cx, storage, "the storage account")
@@ -164,7 +165,7 @@ fn node_identities(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
             cx.finding(
                 Code::MissingNodeIdentityReference,
                 pool.index,
-                format!("in pool `{pool_name}`, {effect}: auto-storage authenticates with the account's managed identity, but the account names no node identity (`autoStorage.nodeIdentityReference`) for nodes to reach it"),
+                format!("in pool `{}`, {effect}: auto-storage authenticates with the account's managed identity, but the account names no node identity (`autoStorage.nodeIdentityReference`) for nodes to reach it", pool_name()),
                 format!("uses {}", missing_reference.iter().map(|v| v.describe()).collect::<Vec<_>>().join(" and ")),
             )
             .also(cx, account, "`autoStorage.authenticationMode = \"BatchAccountManagedIdentity\"` without `nodeIdentityReference`")

@@ -3,7 +3,8 @@
 //! their DNS zones, role assignments by principal and by scope, firewalls by subnet.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+
+use foldhash::fast::FixedState;
 
 use super::read::{id_field, id_of, principal_of, texts, types};
 use crate::graph::{Graph, Node, Part, Reference, Resource, ResourceIndex, Template};
@@ -80,34 +81,11 @@ pub struct RoleAssignment {
     pub scope: Option<ResourceIndex>,
 }
 
-/// A fast hasher for the analyser's maps, keyed by small integers (resource and subnet indices)
-/// and short strings: multiply-rotate mixing instead of SipHash. Not resistant to crafted
-/// collisions, which do not matter for a compiler's own indices.
-#[derive(Default)]
-pub struct IndexHasher(u64);
-
-impl Hasher for IndexHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.write_u64(u64::from(*byte));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IndexHasher>>;
-pub type FastSet<K> = HashSet<K, BuildHasherDefault<IndexHasher>>;
+/// The analyser's maps, keyed by small integers (resource and subnet indices) and short strings,
+/// hashed with foldhash (fixed seed): resistance to crafted collisions, SipHash's reason to be
+/// slow, does not matter for a compiler's own indices.
+pub type FastMap<K, V> = HashMap<K, V, FixedState>;
+pub type FastSet<K> = HashSet<K, FixedState>;
 
 pub struct Index<'g> {
     pub graph: &'g Graph,

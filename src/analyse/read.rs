@@ -180,8 +180,17 @@ pub fn user_assigned(resource: &Resource) -> Vec<IdentityRef> {
 
 /// The identity `type` includes `SystemAssigned`.
 pub fn has_system_identity(resource: &Resource) -> bool {
-    text(resource, &["identity", "type"])
-        .is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"))
+    // Asked for every pool and account: the common one-part text is read in place.
+    let says_so = |t: &str| {
+        t.as_bytes()
+            .windows(b"systemassigned".len())
+            .any(|w| w.eq_ignore_ascii_case(b"systemassigned"))
+    };
+    let node = resource.field(&["identity", "type"]);
+    match node.and_then(literal_str) {
+        Some(text) => says_so(text),
+        None => node.and_then(Node::as_literal).is_some_and(|t| says_so(&t)),
+    }
 }
 
 /// How a resource is named in messages: its literal name, else its symbol.

@@ -9,10 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use indexmap::IndexMap;
-
 use crate::graph::{
-    key_template, ContextValue, Graph, Node, Part, Reference, ResourceIndex, Template,
+    key_template, ContextValue, Fields, Graph, Node, Part, Reference, ResourceIndex, Template,
 };
 
 /// How a file gets values of resources it does not declare.
@@ -99,7 +97,7 @@ impl<'g, 'o> BicepWriter<'g, 'o> {
     }
 
     /// `key: value` lines of an object body at `indent` levels.
-    pub fn fields(&mut self, map: &IndexMap<String, Node>, indent: usize) -> String {
+    pub fn fields(&mut self, map: &Fields, indent: usize) -> String {
         let pad = "  ".repeat(indent);
         map.iter()
             .map(|(key, value)| {

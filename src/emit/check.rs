@@ -120,7 +120,7 @@ fn has_empty_guid(template: &Template) -> bool {
 }
 
 /// Every template in a resource body, depth first.
-fn templates_in_body(body: &indexmap::IndexMap<String, crate::graph::Node>) -> Vec<&Template> {
+fn templates_in_body(body: &crate::graph::Fields) -> Vec<&Template> {
     fn walk<'a>(node: &'a crate::graph::Node, out: &mut Vec<&'a Template>) {
         match node {
             crate::graph::Node::Str(t) => out.push(t),

@@ -87,7 +87,10 @@ fn resources_in_keys(node: &Node, out: &mut Vec<ResourceIndex>) {
         Node::List(items) => items.iter().for_each(|n| resources_in_keys(n, out)),
         Node::Object(fields) => {
             for (key, value) in fields {
-                in_template(&key_template(key), out);
+                // Almost no key holds a reference: only those are split into a template.
+                if key.contains(crate::reference::START) {
+                    in_template(&key_template(key), out);
+                }
                 resources_in_keys(value, out);
             }
         }
@@ -99,12 +102,15 @@ fn resources_in_keys(node: &Node, out: &mut Vec<ResourceIndex>) {
 /// graph builder rules out) cannot hang or panic: the rest follows in graph order.
 pub fn dependency_order(graph: &Graph) -> Vec<ResourceIndex> {
     let count = graph.resources.len();
+    // Read once: the search below looks at every unplaced resource for each one it places.
+    let dependencies: Vec<Vec<ResourceIndex>> =
+        graph.indices().map(|r| dependencies(graph, r)).collect();
     let mut placed = vec![false; count];
     let mut order = Vec::with_capacity(count);
     while order.len() < count {
         let ready = graph.indices().find(|&r| {
             !placed[r.0]
-                && dependencies(graph, r)
+                && dependencies[r.0]
                     .iter()
                     .all(|d| d.0 >= count || placed[d.0])
         });

@@ -9,6 +9,8 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 
+use foldhash::fast::FixedState;
+
 use super::error::Fallible;
 use super::machine::Machine;
 use super::value::Value;
@@ -56,7 +58,8 @@ pub fn evaluate_declared(program: &Program) -> Result<Declared, Vec<Diagnostic>>
     let value = super::evaluate(program)?;
     let span = super::entry_span(program);
     let mut machine = Machine::new();
-    force_all(&mut machine, &value, &mut HashSet::new()).map_err(|e| vec![e.into_diagnostic()])?;
+    force_all(&mut machine, &value, &mut HashSet::default())
+        .map_err(|e| vec![e.into_diagnostic()])?;
     let deployment = deployment_fields(&mut machine, &value, span)?;
     let mut resources = Vec::new();
     while resources.len() < resource_count() {
@@ -89,16 +92,7 @@ fn json(
     value: &Value,
     span: Span,
 ) -> Result<serde_json::Value, Vec<Diagnostic>> {
-    let text = super::json::to_json_text(machine, value, span, false)
-        .map_err(|e| vec![e.into_diagnostic()])?;
-    serde_json::from_str(&text).map_err(|e| {
-        vec![Diagnostic::new(
-            crate::diagnostic::Code::NotSerializable,
-            format!("internal error: the evaluator wrote invalid JSON ({e})"),
-            span,
-            "while converting this value",
-        )]
-    })
+    super::json::to_json_value(machine, value, span).map_err(|e| vec![e.into_diagnostic()])
 }
 
 /// The deployment's fixed fields: `targetScope`, `outputs` and `deployment` (the target `plan`
@@ -124,7 +118,11 @@ fn deployment_fields(
 
 /// Forces every record field and list item reachable from `value`, in source order, once each
 /// (shared records are walked once), without calling functions.
-fn force_all(machine: &mut Machine, value: &Value, seen: &mut HashSet<usize>) -> Fallible<()> {
+fn force_all(
+    machine: &mut Machine,
+    value: &Value,
+    seen: &mut HashSet<usize, FixedState>,
+) -> Fallible<()> {
     // Visited containers stay alive in `walked`, so that no address in `seen` is reused.
     let mut walked: Vec<Value> = Vec::new();
     let mut stack = vec![value.clone()];

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
+use foldhash::fast::FixedState;
 use indexmap::IndexMap;
 
 use super::builtins::{builtins_record, Builtin};
@@ -68,13 +69,13 @@ pub fn lower_program(program: &Program) -> HashMap<FileId, Thunk> {
 
 /// The builtins as values, made once per program.
 struct Builtins {
-    by_name: HashMap<&'static str, Value>,
+    by_name: HashMap<&'static str, Value, FixedState>,
     record: Value,
 }
 
 impl Builtins {
     fn new() -> Builtins {
-        let mut by_name: HashMap<&'static str, Value> =
+        let mut by_name: HashMap<&'static str, Value, FixedState> =
             Builtin::ALL.iter().map(|b| (b.name(), b.value())).collect();
         // Facts of the deployment's context: strings holding reference tokens.
         for (name, fact) in [
@@ -154,7 +155,7 @@ fn add_binding<'a>(entries: &mut Entries<'a>, sources: &mut Vec<&'a Expr>, bindi
             path,
             Entry::Value {
                 value,
-                ty: ty.as_ref(),
+                ty: ty.as_deref(),
             },
         ),
         BindingKind::Inherit {

@@ -60,15 +60,9 @@ pub fn evaluate(program: &Program) -> Result<Value, Vec<Diagnostic>> {
 /// Evaluates the entry file of `program` completely and converts it to JSON: records keep
 /// definition order, paths print relative to the entry file's folder.
 pub fn evaluate_to_json(program: &Program) -> Result<serde_json::Value, Vec<Diagnostic>> {
-    let text = evaluate_to_json_text(program, false)?;
-    serde_json::from_str(&text).map_err(|e| {
-        vec![Diagnostic::new(
-            Code::UnevaluableCode,
-            format!("internal evaluator error: the JSON written cannot be read back: {e}"),
-            entry_span(program),
-            "while converting this",
-        )]
-    })
+    let value = evaluate(program)?;
+    json::to_json_value(&mut Machine::new(), &value, entry_span(program))
+        .map_err(|e| vec![e.into_diagnostic()])
 }
 
 /// Like [`evaluate_to_json`], but the JSON text itself, written straight from the value without

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
@@ -205,7 +206,7 @@ impl Builder<'_> {
         let parent = self.linked(spec, "parent", origin);
         let scope = self.linked(spec, "scope", origin);
         let group = self.linked(spec, "resourceGroup", origin);
-        let mut body = IndexMap::new();
+        let mut body = Fields::default();
         for (key, value) in spec {
             if FIXED_FIELDS.contains(&key.as_str()) {
                 continue;
@@ -509,7 +510,7 @@ impl Builder<'_> {
     }
 
     fn check_duplicates(&mut self, graph: &Graph) {
-        let mut seen: HashMap<PlaceKey, Span> = HashMap::new();
+        let mut seen: HashMap<PlaceKey, Span, FixedState> = HashMap::default();
         for resource in &graph.resources {
             let key = (
                 resource.resource_type.to_ascii_lowercase(),

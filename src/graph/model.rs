@@ -11,6 +11,7 @@
 //!   resource is not itself a resource group (then it is the resource group it is deployed into);
 //! - symbols are unique, valid identifiers in both ARM and Bicep.
 
+use foldhash::fast::FixedState;
 use indexmap::IndexMap;
 
 use crate::source::Span;
@@ -80,7 +81,7 @@ pub struct Resource {
     pub group: Option<ResourceIndex>,
     /// Every other top-level field of the ARM resource, in source order: `location`, `tags`,
     /// `sku`, `kind`, `identity`, `zones`, `properties`, ...
-    pub body: IndexMap<String, Node>,
+    pub body: Fields,
     /// Resources this one must wait for, inferred from references (never written by users).
     pub depends_on: Vec<ResourceIndex>,
     /// The `.sbl` span that created the resource: the user's call site, also when a stdlib
@@ -113,14 +114,19 @@ pub enum Node {
     List(Vec<Node>),
     /// Keys are text, but may hold reference tokens (e.g. `userAssignedIdentities` is keyed by
     /// identity ids): read them with [`super::key_template`], never as plain text.
-    Object(IndexMap<String, Node>),
+    Object(Fields),
 }
+
+/// The fields of a [`Node::Object`] or of a resource body, in source order. Hashed with foldhash
+/// (fixed seed): the analyser and the emitters look fields up by name all the time, and SipHash,
+/// which guards against keys crafted to collide, made a fifth of the analysis.
+pub type Fields = IndexMap<String, Node, FixedState>;
 
 impl Node {
     /// The field `key` of an object.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match self {
-            Node::Object(fields) => fields.get(key),
+            Node::Object(fields) => field(fields, key),
             _ => None,
         }
     }
@@ -154,7 +160,18 @@ impl Resource {
     /// A body field by path from the top level, e.g. `["properties", "publicNetworkAccess"]`.
     pub fn field(&self, path: &[&str]) -> Option<&Node> {
         let (first, rest) = path.split_first()?;
-        self.body.get(*first)?.at(rest)
+        field(&self.body, first)?.at(rest)
+    }
+}
+
+/// The field `key` of `fields`. Most objects have a handful of fields, which a scan compares
+/// faster than hashing the key; the analyser reads fields by path all the time.
+fn field<'f>(fields: &'f Fields, key: &str) -> Option<&'f Node> {
+    const SCANNED: usize = 8;
+    if fields.len() <= SCANNED {
+        fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    } else {
+        fields.get(key)
     }
 }
 

@@ -1,9 +1,8 @@
 //! Evaluated JSON to graph [`Node`]s: strings are split into text and references.
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::model::{ContextValue, Node, Part, Reference, ResourceIndex, Template};
+use super::model::{ContextValue, Fields, Node, Part, Reference, ResourceIndex, Template};
 use crate::reference::{split, Piece, Token};
 
 /// A reference token that names no declared resource: a bug upstream, reported by the caller.
@@ -31,7 +30,7 @@ pub fn to_node(value: &Value, resources: usize) -> Result<Node, DanglingToken> {
                     to_template(k, resources)?;
                     Ok((k.clone(), to_node(v, resources)?))
                 })
-                .collect::<Result<IndexMap<_, _>, _>>()?,
+                .collect::<Result<Fields, _>>()?,
         ),
     })
 }
@@ -96,7 +95,10 @@ pub fn references_in(node: &Node, out: &mut Vec<ResourceIndex>) {
         Node::List(items) => items.iter().for_each(|n| references_in(n, out)),
         Node::Object(fields) => {
             for (key, value) in fields {
-                template_references(&key_template(key), out);
+                // Almost no key holds a reference: only those are split into a template.
+                if key.contains(crate::reference::START) {
+                    template_references(&key_template(key), out);
+                }
                 references_in(value, out);
             }
         }

@@ -4,7 +4,9 @@
 //! or clashes fall back to the type's last segment and a number. The same program always gets
 //! the same symbols, because resources are numbered in declaration order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
 
 /// Bicep keywords and names a symbol must not take.
 const RESERVED: &[&str] = &[
@@ -34,7 +36,11 @@ const RESERVED: &[&str] = &[
 /// Assigns symbols in order; each call returns a fresh one.
 #[derive(Default)]
 pub struct Symbols {
-    taken: HashSet<String>,
+    taken: HashSet<String, FixedState>,
+    /// For each stem that needed a number, the number to try next: every smaller one is taken
+    /// (symbols are never given back), so counting again from 2 would only find taken ones, and
+    /// a thousand pools all named `pool` would take quadratic time.
+    next_number: HashMap<String, usize, FixedState>,
 }
 
 impl Symbols {
@@ -55,10 +61,15 @@ impl Symbols {
         if self.taken.contains(&candidate) {
             candidate = format!("{stem}{}", capitalise(&type_stem));
         }
-        let mut n = 2;
-        while self.taken.contains(&candidate) {
-            candidate = format!("{stem}{n}");
-            n += 1;
+        if self.taken.contains(&candidate) {
+            let next = self.next_number.entry(stem.clone()).or_insert(2);
+            loop {
+                candidate = format!("{stem}{next}");
+                *next += 1;
+                if !self.taken.contains(&candidate) {
+                    break;
+                }
+            }
         }
         self.taken.insert(candidate.clone());
         candidate

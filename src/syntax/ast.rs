@@ -42,8 +42,10 @@ pub enum ExprKind {
         bindings: Vec<Binding>,
         body: Box<Expr>,
     },
+    /// The parameter is boxed, as the rarer big parts of other nodes: every node is as large as
+    /// the largest kind, and files hold many small nodes.
     Lambda {
-        param: Param,
+        param: Box<Param>,
         body: Box<Expr>,
     },
     Apply {
@@ -86,7 +88,7 @@ pub enum ExprKind {
     /// `expr :: Type`.
     Annotated {
         expr: Box<Expr>,
-        ty: TypeExpr,
+        ty: Box<TypeExpr>,
     },
     /// Text the parser could not understand; a diagnostic has been reported for it.
     Error,
@@ -117,7 +119,7 @@ pub enum BindingKind {
     /// `a.b.c :: Type = value;` (the annotation is optional).
     Field {
         path: Vec<Key>,
-        ty: Option<TypeExpr>,
+        ty: Option<Box<TypeExpr>>,
         value: Expr,
     },
     /// `inherit a b;` or `inherit (source) a b;`.

@@ -5,9 +5,15 @@
 //! matching `}`; a stack of modes handles nesting (`"a ${ "b ${c}" }"`). Every error (an
 //! unknown character, an unterminated string or comment, a bad escape) becomes a diagnostic and
 //! lexing goes on, so the parser always gets a token stream ending in `Eof`.
+//!
+//! White space and identifiers, most of any file, are scanned byte by byte (both are ASCII
+//! but for rare Unicode white space), and each distinct identifier is allocated once per file:
+//! later phases share the one `Rc<str>`.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
+use foldhash::fast::FixedState;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, satisfy};
@@ -25,9 +31,12 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
         file,
         text,
         pos: 0,
-        tokens: Vec::new(),
+        // Tokens with the white space between them take a few bytes each: reserving for one per
+        // four bytes saves most of the copies of a growing vector on big files.
+        tokens: Vec::with_capacity(text.len() / 4 + 1),
         diagnostics: Vec::new(),
         modes: vec![Mode::Code { braces: 0 }],
+        names: HashMap::default(),
     };
     lexer.run();
     let end = Span::new(file, text.len(), text.len());
@@ -56,6 +65,8 @@ struct Lexer<'a> {
     tokens: Vec<Token>,
     diagnostics: Vec<Diagnostic>,
     modes: Vec<Mode>,
+    /// Every identifier met so far, so that each name is allocated once.
+    names: HashMap<&'a str, Rc<str>, FixedState>,
 }
 
 impl<'a> Lexer<'a> {
@@ -155,12 +166,16 @@ impl<'a> Lexer<'a> {
             }
         }
         if first.is_ascii_alphabetic() || first == b'_' {
-            if let Ok((after, name)) = identifier(rest) {
-                let end = start + (rest.len() - after.len());
-                let kind = keyword(name).unwrap_or_else(|| TokenKind::Ident(name.into()));
-                self.push(kind, start, end);
-                return;
-            }
+            let length = rest
+                .bytes()
+                .skip(1)
+                .take_while(|b| is_ident_byte(*b))
+                .count()
+                + 1;
+            let name = &rest[..length];
+            let kind = keyword(name).unwrap_or_else(|| TokenKind::Ident(self.intern(name)));
+            self.push(kind, start, start + length);
+            return;
         }
         if rest.starts_with('"') {
             self.modes.push(Mode::Str { open: start });
@@ -200,6 +215,13 @@ impl<'a> Lexer<'a> {
         self.pos = end;
     }
 
+    fn intern(&mut self, name: &'a str) -> Rc<str> {
+        self.names
+            .entry(name)
+            .or_insert_with(|| name.into())
+            .clone()
+    }
+
     fn set_braces(&mut self, braces: u32) {
         if let Some(Mode::Code { braces: b }) = self.modes.last_mut() {
             *b = braces;
@@ -209,9 +231,21 @@ impl<'a> Lexer<'a> {
     /// Skips white space and comments; returns true if it stopped on an unterminated comment.
     fn skip_trivia(&mut self) -> bool {
         loop {
-            let rest = self.rest();
-            let trimmed = rest.trim_start();
-            self.pos += rest.len() - trimmed.len();
+            let bytes = &self.text.as_bytes()[self.pos..];
+            self.pos += bytes
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r' | 0x0b | 0x0c))
+                .count();
+            if self
+                .text
+                .as_bytes()
+                .get(self.pos)
+                .is_some_and(|b| !b.is_ascii())
+            {
+                // Unicode white space (a no-break space, a line separator): `char`'s own test.
+                let rest = self.rest();
+                self.pos += rest.len() - rest.trim_start().len();
+            }
             let rest = self.rest();
             if rest.starts_with('#') {
                 self.pos += rest.find('\n').unwrap_or(rest.len());
@@ -384,16 +418,9 @@ fn integer(input: &str) -> IResult<&str, &str> {
     take_while1(|c: char| c.is_ascii_digit()).parse(input)
 }
 
-fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-')
-}
-
-fn identifier(input: &str) -> IResult<&str, &str> {
-    recognize(pair(satisfy(is_ident_start), take_while(is_ident_char))).parse(input)
+/// A byte of an identifier after its first (a letter or `_`): identifiers are ASCII.
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\'' | b'-')
 }
 
 fn is_path_char(c: char) -> bool {

@@ -265,7 +265,7 @@ fn references(expr: &Expr, group: &NameMap<&str, usize>, out: &mut Vec<usize>) {
                 pending.push(body);
             }
             ExprKind::Lambda { param, body } => {
-                if let Param::Pattern { fields, .. } = param {
+                if let Param::Pattern { fields, .. } = &**param {
                     pending.extend(fields.iter().filter_map(|f| f.default.as_ref()));
                 }
                 pending.push(body);

@@ -160,6 +160,23 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// The type of field `key` of variable `name`, instantiated, when `name` is polymorphic and
+    /// certainly a record with that field: the same type as [`lookup`](Self::lookup) and then
+    /// selecting `key`, without copying the other fields.
+    pub(crate) fn lookup_field(&mut self, name: &Ident, key: &str) -> Option<Type> {
+        // Past the depth limit the variable itself is not looked up (see `deeper`).
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        let scheme = self.env.get(&name.name).filter(|s| s.poly)?;
+        let ty = scheme.ty.clone();
+        let Type::Record(record) = self.vars.shallow(&ty) else {
+            return None;
+        };
+        let field = record.fields.get(key)?.ty.clone();
+        Some(self.vars.instantiate(&field, self.level))
+    }
+
     fn report_unknown_variable(&mut self, name: &Ident) {
         let mut diagnostic = Diagnostic::new(
             Code::UnknownVariable,

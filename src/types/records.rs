@@ -25,7 +25,7 @@ use super::fits::join;
 use super::ty::{field_name, Field, RecordType, Type};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
-use crate::syntax::ast::{Binding, BindingKind, Expr, Ident, Key, TypeExpr};
+use crate::syntax::ast::{Binding, BindingKind, Expr, ExprKind, Ident, Key, TypeExpr};
 
 /// One entry of a [`FieldTree`].
 pub(crate) enum FieldNode<'p> {
@@ -68,7 +68,7 @@ pub(crate) fn field_tree<'p>(
     for binding in bindings {
         match &binding.kind {
             BindingKind::Field { path, ty, value } => {
-                insert_path(&mut tree, path, ty.as_ref(), value);
+                insert_path(&mut tree, path, ty.as_deref(), value);
             }
             BindingKind::Inherit { source, names } => {
                 for name in names {
@@ -275,8 +275,21 @@ impl<'p> Checker<'p> {
         path: &'p [Key],
         default: Option<&'p Expr>,
     ) -> Type {
-        let record = self.infer(target);
-        let selected = self.select_path(record, path, default.is_some());
+        // `az.vnet` where `az` is a polymorphic record (an imported module): instantiate the
+        // field used, not the whole module's type, which every use copied before.
+        let field = match (&target.kind, path.split_first()) {
+            (ExprKind::Var(name), Some((key, rest))) => self
+                .lookup_field(name, &key.name)
+                .map(|field| (field, rest)),
+            _ => None,
+        };
+        let selected = match field {
+            Some((field, rest)) => self.select_path(field, rest, default.is_some()),
+            None => {
+                let record = self.infer(target);
+                self.select_path(record, path, default.is_some())
+            }
+        };
         let Some(default) = default else {
             return selected.unwrap_or(Type::Any);
         };

@@ -2,12 +2,11 @@
 //! line of pseudo-source (so diagnostics have something to underline), and `depends_on` is
 //! inferred from the references in its name and body, as the real builder does.
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
 use sblc::graph::{
-    Allow, Graph, Node, Output, Parameter, ParameterType, Part, Reference, Resource, ResourceIndex,
-    TargetScope, Template,
+    Allow, Fields, Graph, Node, Output, Parameter, ParameterType, Part, Reference, Resource,
+    ResourceIndex, TargetScope, Template,
 };
 use sblc::source::{FileId, Origin, SourceMap, Span};
 
@@ -126,7 +125,7 @@ fn referenced(reference: &Reference, out: &mut Vec<ResourceIndex>) {
 }
 
 /// Object keys may hold references too (identities keyed by id).
-fn collect_key_templates(body: &IndexMap<String, Node>, out: &mut Vec<Template>) {
+fn collect_key_templates(body: &Fields, out: &mut Vec<Template>) {
     fn walk(node: &Node, out: &mut Vec<Template>) {
         match node {
             Node::List(items) => items.iter().for_each(|n| walk(n, out)),
@@ -142,7 +141,7 @@ fn collect_key_templates(body: &IndexMap<String, Node>, out: &mut Vec<Template>)
     body.values().for_each(|n| walk(n, out));
 }
 
-fn collect_templates_in<'a>(body: &'a IndexMap<String, Node>, out: &mut Vec<&'a Template>) {
+fn collect_templates_in<'a>(body: &'a Fields, out: &mut Vec<&'a Template>) {
     fn walk<'a>(node: &'a Node, out: &mut Vec<&'a Template>) {
         match node {
             Node::Str(t) => out.push(t),
@@ -165,7 +164,7 @@ impl Res {
                 parent: None,
                 scope: None,
                 group: None,
-                body: IndexMap::new(),
+                body: Fields::default(),
                 depends_on: Vec::new(),
                 origin: Span::default(),
                 calls: Vec::new(),

@@ -8,15 +8,13 @@
 
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
-
 use super::{
     output_file, script_blob_url, sha256_hex, sha256_of_file, start_task, unreadable_package,
     validate, Upload, UploadSource,
 };
 use super::{Os, Package, StartTaskSpec};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::graph::{Graph, Node, Part, Reference, Template};
+use crate::graph::{Fields, Graph, Node, Part, Reference, Template};
 use crate::output::OutputFile;
 use crate::source::Span;
 
@@ -97,7 +95,7 @@ pub fn attach(graph: &mut Graph, base_dir: &Path) -> Result<Attached, Vec<Diagno
                     let id = Node::Str(Template(vec![Part::Ref(Reference::Id(identity))]));
                     first.insert(
                         "identityReference".into(),
-                        Node::Object(IndexMap::from([("resourceId".into(), id)])),
+                        Node::Object(Fields::from_iter([("resourceId".into(), id)])),
                     );
                 }
             }

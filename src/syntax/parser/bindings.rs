@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use foldhash::fast::FixedState;
+
 use super::{ident_of, Parser};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -121,7 +123,9 @@ impl Parser<'_> {
             self.skip_binding();
             return None;
         }
-        let ty = self.eat(&TokenKind::DoubleColon).then(|| self.parse_type());
+        let ty = self
+            .eat(&TokenKind::DoubleColon)
+            .then(|| Box::new(self.parse_type()));
         if !self.expect(TokenKind::Assign, "after the field name") {
             self.skip_binding();
             return None;
@@ -323,7 +327,7 @@ impl Parser<'_> {
         let body = self.parse_expr();
         Expr {
             kind: ExprKind::Lambda {
-                param,
+                param: Box::new(param),
                 body: Box::new(body),
             },
             span: self.span_from(start),
@@ -335,7 +339,7 @@ impl Parser<'_> {
         let open_span = self.bump().span;
         let mut fields: Vec<PatternField> = Vec::new();
         let mut open = false;
-        let mut seen: HashMap<Rc<str>, Span> = HashMap::new();
+        let mut seen: HashMap<Rc<str>, Span, FixedState> = HashMap::default();
         loop {
             match self.current().kind.clone() {
                 TokenKind::RBrace | TokenKind::Eof => break,
@@ -394,8 +398,10 @@ impl Parser<'_> {
 /// a prefix of a path that is bound as a whole.
 #[derive(Default)]
 struct BoundNames {
-    /// For each bound path (joined with NUL): where, and whether it is bound as a whole.
-    paths: HashMap<Vec<Rc<str>>, (Span, bool)>,
+    /// For each bound path (joined with NUL): where, and whether it is bound as a whole. Hashed
+    /// with foldhash: a generated file binds thousands of names, and SipHash was a tenth of
+    /// parsing it.
+    paths: HashMap<Vec<Rc<str>>, (Span, bool), FixedState>,
 }
 
 impl BoundNames {

@@ -305,7 +305,7 @@ impl<'t> Parser<'t> {
                 return Expr {
                     kind: ExprKind::Annotated {
                         expr: Box::new(expr),
-                        ty,
+                        ty: Box::new(ty),
                     },
                     span,
                 };
@@ -383,7 +383,7 @@ impl<'t> Parser<'t> {
             let body = self.parse_expr();
             return Expr {
                 kind: ExprKind::Lambda {
-                    param: Param::Name { name, ty: Some(ty) },
+                    param: Box::new(Param::Name { name, ty: Some(ty) }),
                     body: Box::new(body),
                 },
                 span: self.span_from(token.span),
@@ -392,7 +392,7 @@ impl<'t> Parser<'t> {
         Expr {
             kind: ExprKind::Annotated {
                 expr: Box::new(var),
-                ty,
+                ty: Box::new(ty),
             },
             span: self.span_from(token.span),
         }
