@@ -951,3 +951,26 @@ fn a_secure_parameter_never_reaches_the_terminal() {
         );
     }
 }
+
+#[test]
+fn a_deployment_past_the_timeout_is_left_running_and_said_so() {
+    let world = World::new("timeout", "raw-network", json!({ "slowDeployment": true }));
+    let run = world.run(&[
+        "apply",
+        "--yes",
+        "--timeout",
+        "0",
+        "--resource-group",
+        GROUP,
+    ]);
+    run.exited(1);
+    assert!(
+        run.stderr
+            .contains("stopped following sblc-program: it is still running after --timeout"),
+        "{run:?}"
+    );
+    assert!(
+        world.requests("POST", "/cancel").is_empty(),
+        "not cancelled"
+    );
+}

@@ -47,6 +47,8 @@ pub struct Deployment<'a> {
     pub parameters: &'a Value,
     pub uploads: &'a [Upload],
     pub skip_upload: bool,
+    /// How long to follow one deployment; after that it is left running in Azure.
+    pub timeout: Duration,
 }
 
 /// What the person (or the pipeline) running apply sees and decides.
@@ -87,6 +89,10 @@ pub enum ApplyError {
     },
     /// Left running in Azure after Ctrl-C.
     Detached {
+        deployment: String,
+    },
+    /// Still running in Azure after the timeout; left running.
+    TimedOut {
         deployment: String,
     },
     Upload {
@@ -159,7 +165,15 @@ pub async fn apply(
             &foundation,
             deployment.parameters,
         );
-        follow(arm, &target.scope, &name, &body, interrupted, ui).await?;
+        follow(
+            arm,
+            &target.scope,
+            &name,
+            &body,
+            (interrupted, deployment.timeout),
+            ui,
+        )
+        .await?;
         applied.deployments.push(name);
     }
     if !pending.is_empty() {
@@ -185,7 +199,15 @@ pub async fn apply(
             deployment.template,
             deployment.parameters,
         );
-        follow(arm, &target.scope, &target.name, &body, interrupted, ui).await?;
+        follow(
+            arm,
+            &target.scope,
+            &target.name,
+            &body,
+            (interrupted, deployment.timeout),
+            ui,
+        )
+        .await?;
         applied.deployments.push(target.name.clone());
     }
     Ok(applied)
@@ -201,15 +223,17 @@ fn upload_error(upload: &Upload, error: UploadError) -> ApplyError {
 /// How often a waiting poll loop looks at the Ctrl-C flag.
 const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
 
-/// Starts a deployment and follows it to its end, reporting operations as they change.
+/// Starts a deployment and follows it to its end (or until Ctrl-C or the timeout), reporting
+/// operations as they change.
 async fn follow(
     arm: &Arm,
     scope: &Scope,
     name: &str,
     body: &Value,
-    interrupted: &Arc<AtomicBool>,
+    (interrupted, timeout): (&Arc<AtomicBool>, Duration),
     ui: &mut dyn Ui,
 ) -> Result<(), ApplyError> {
+    let started = std::time::Instant::now();
     let (status_url, mut wait) = arm.start_deployment(scope, name, body).await?;
     let path = scope.deployment_path(name);
     let mut seen: HashMap<String, String> = HashMap::new();
@@ -232,6 +256,11 @@ async fn follow(
             ui.step(&format!("cancelling {name}"));
             arm.cancel(scope, name).await?;
             cancel_requested = true;
+        }
+        if started.elapsed() > timeout && !cancel_requested {
+            return Err(ApplyError::TimedOut {
+                deployment: name.to_string(),
+            });
         }
         let (status, next) = arm.status(&status_url).await?;
         wait = next;

@@ -20,6 +20,8 @@ pub const DEPLOYMENTS_API: &str = "2024-03-01";
 pub const AUTHORIZATION_API: &str = "2022-04-01";
 /// Between polls when ARM names no wait.
 const DEFAULT_POLL: Duration = Duration::from_secs(5);
+/// What-if usually takes seconds; past this, something is wrong on Azure's side.
+const WHAT_IF_LIMIT: Duration = Duration::from_secs(15 * 60);
 /// Never poll faster than this, even when ARM says `Retry-After: 0`.
 const MIN_POLL: Duration = Duration::from_millis(25);
 
@@ -304,7 +306,14 @@ impl Arm {
         let mut response = self
             .send(Request::new(Method::POST, url).json(&body))
             .await?;
+        let started = std::time::Instant::now();
         while response.status == 202 {
+            if started.elapsed() > WHAT_IF_LIMIT {
+                return Err(CallError::Network(format!(
+                    "what-if did not finish within {} minutes",
+                    WHAT_IF_LIMIT.as_secs() / 60
+                )));
+            }
             let Some(location) = response.header("location").map(str::to_string) else {
                 return Err(CallError::Network(
                     "what-if answered 202 without a Location to poll".into(),

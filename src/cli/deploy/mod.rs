@@ -87,6 +87,9 @@ pub struct ApplyArgs {
     /// Do not upload start-task files (they were uploaded from inside the network).
     #[arg(long)]
     skip_upload: bool,
+    /// Stop following a deployment after this many minutes (it goes on in Azure).
+    #[arg(long, value_name = "MINUTES", default_value_t = 180)]
+    timeout: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -266,6 +269,7 @@ fn apply_once(
         parameters: &planned.parameters,
         uploads: &built.uploads,
         skip_upload: args.skip_upload,
+        timeout: std::time::Duration::from_secs(args.timeout.saturating_mul(60)),
     };
     let result = session.runtime.block_on(apply::apply(
         &session.arm,
@@ -464,7 +468,9 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
         } => {
             let mut diagnostics = Vec::new();
             for operation in operations {
-                let Some(arm_error) = &operation.error else { continue };
+                let Some(arm_error) = &operation.error else {
+                    continue;
+                };
                 let arm_error = &ui::redacted(arm_error, &planned.secrets);
                 match ui::failure_diagnostic(operation, arm_error, &planned.origins, deployment) {
                     Some(diagnostic) => diagnostics.push(diagnostic),
@@ -494,16 +500,25 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
             eprintln!("deployment {deployment} failed");
         }
         ApplyError::Canceled { deployment, status } => match status {
-            Status::Canceled => eprintln!("deployment {deployment} was cancelled; resources it finished stay"),
+            Status::Canceled => {
+                eprintln!("deployment {deployment} was cancelled; resources it finished stay")
+            }
             other => eprintln!("cancelling {deployment} came too late: it ended {other:?}"),
         },
-        ApplyError::Detached { deployment } => eprintln!(
-            "stopped following {deployment}; it goes on in Azure (`az deployment {} show --name {deployment}`)",
-            match planned.target.scope {
-                sblc::deploy::arm::Scope::Subscription(_) => "sub",
-                sblc::deploy::arm::Scope::ResourceGroup { .. } => "group",
-            }
-        ),
+        ApplyError::Detached { deployment } | ApplyError::TimedOut { deployment } => {
+            let why = if matches!(error, ApplyError::TimedOut { .. }) {
+                "it is still running after --timeout; "
+            } else {
+                ""
+            };
+            eprintln!(
+                "stopped following {deployment}: {why}it goes on in Azure (`az deployment {} show --name {deployment}`)",
+                match planned.target.scope {
+                    sblc::deploy::arm::Scope::Subscription(_) => "sub",
+                    sblc::deploy::arm::Scope::ResourceGroup { .. } => "group",
+                }
+            )
+        }
         ApplyError::Upload { upload, error } => {
             let diagnostic = Diagnostic::new(
                 Code::PackageUploadFailed,
