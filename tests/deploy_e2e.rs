@@ -456,7 +456,7 @@ fn ctrl_c_cancels_the_deployment_and_reports_its_final_state() {
     });
     interrupt(&child);
     let run = finish(child);
-    run.exited(1);
+    run.exited(2);
     assert!(run.stderr.contains("was cancelled"), "{run:?}");
     assert_eq!(world.requests("POST", "/cancel").len(), 1, "{run:?}");
 }
@@ -963,7 +963,7 @@ fn a_deployment_past_the_timeout_is_left_running_and_said_so() {
         "--resource-group",
         GROUP,
     ]);
-    run.exited(1);
+    run.exited(2);
     assert!(
         run.stderr
             .contains("stopped following sblc-program: it is still running after --timeout"),
@@ -972,5 +972,49 @@ fn a_deployment_past_the_timeout_is_left_running_and_said_so() {
     assert!(
         world.requests("POST", "/cancel").is_empty(),
         "not cancelled"
+    );
+}
+
+#[test]
+fn throttling_that_never_ends_gives_up_after_four_retries() {
+    let world = World::new(
+        "throttle-forever",
+        "raw-network",
+        json!({ "throttle": [{ "method": "PUT", "pathContains": "/deployments/", "times": 99, "status": 429 }] }),
+    );
+    let run = world.run(&["apply", "--yes", "--resource-group", GROUP]);
+    run.exited(2);
+    assert!(run.stderr.contains("TooManyRequests"), "{run:?}");
+    assert_eq!(
+        world.requests("PUT", "/deployments/").len(),
+        5,
+        "one try and four retries, although every answer names a Retry-After"
+    );
+}
+
+#[test]
+fn ctrl_c_outside_a_deployment_ends_sblc_at_once() {
+    // What-if takes a while: two polls a second apart.
+    let world = World::new(
+        "interrupt-plan",
+        "raw-network",
+        json!({ "pollsUntilDone": 3, "retryAfter": 1 }),
+    );
+    let child = world
+        .sblc(&["plan", "--resource-group", GROUP])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sblc plan");
+    wait_for(Duration::from_secs(30), "the what-if to start", || {
+        !world.requests("POST", "/whatIf").is_empty()
+    });
+    let started = Instant::now();
+    interrupt(&child);
+    let run = finish(child);
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "it did not wait for what-if"
     );
 }

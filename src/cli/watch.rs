@@ -30,6 +30,7 @@ pub fn run(mut rebuild: impl FnMut() -> Vec<PathBuf>) -> ExitCode {
             return ExitCode::from(super::EXIT_USAGE);
         }
     };
+    super::interrupt::catch();
     let (events, received) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = match new_debouncer(DEBOUNCE, None, events) {
         Ok(d) => d,

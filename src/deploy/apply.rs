@@ -95,6 +95,8 @@ pub enum ApplyError {
     TimedOut {
         deployment: String,
     },
+    /// Ctrl-C between two steps: the steps before it are done, nothing after it started.
+    Interrupted,
     Upload {
         upload: Upload,
         error: UploadError,
@@ -154,6 +156,9 @@ pub async fn apply(
     }
     let target = deployment.target;
     if !pending.is_empty() && plan.has_changes() && template::has_pools(deployment.template) {
+        if was_interrupted(interrupted) {
+            return Err(ApplyError::Interrupted);
+        }
         let name = format!("{}-foundation", target.name);
         ui.step(&format!(
             "deploying {name}: everything but the pools, so that their packages can be uploaded first"
@@ -180,6 +185,9 @@ pub async fn apply(
         ui.step(&format!("uploading {} start-task file(s)", pending.len()));
     }
     for upload in pending {
+        if was_interrupted(interrupted) {
+            return Err(ApplyError::Interrupted);
+        }
         match uploader.upload(upload).await {
             Ok(outcome) => {
                 match outcome {
@@ -192,6 +200,9 @@ pub async fn apply(
         }
     }
     if plan.has_changes() {
+        if was_interrupted(interrupted) {
+            return Err(ApplyError::Interrupted);
+        }
         ui.step(&format!("deploying {}", target.name));
         let body = template::body(
             &target.scope,
@@ -211,6 +222,11 @@ pub async fn apply(
         applied.deployments.push(target.name.clone());
     }
     Ok(applied)
+}
+
+/// Whether Ctrl-C was pressed (checked between steps; a running deployment asks instead).
+fn was_interrupted(interrupted: &AtomicBool) -> bool {
+    interrupted.load(Ordering::SeqCst)
 }
 
 fn upload_error(upload: &Upload, error: UploadError) -> ApplyError {
@@ -254,7 +270,11 @@ async fn follow(
                 });
             }
             ui.step(&format!("cancelling {name}"));
-            arm.cancel(scope, name).await?;
+            match arm.cancel(scope, name).await {
+                // 409: it ended meanwhile; the next poll tells how.
+                Ok(()) | Err(CallError::Arm(ArmError { status: 409, .. })) => {}
+                Err(other) => return Err(other.into()),
+            }
             cancel_requested = true;
         }
         if started.elapsed() > timeout && !cancel_requested {
@@ -298,13 +318,17 @@ async fn follow(
 /// A deployment's operations and, for each nested deployment, its own (depth first).
 async fn all_operations(arm: &Arm, deployment_path: &str) -> Result<Vec<Operation>, CallError> {
     let mut operations = Vec::new();
-    let mut queue = vec![deployment_path.to_string()];
-    while let Some(path) = queue.pop() {
+    let mut pending = vec![deployment_path.to_string()];
+    let mut listed = std::collections::HashSet::new();
+    while let Some(path) = pending.pop() {
+        if !listed.insert(path.to_ascii_lowercase()) {
+            continue;
+        }
         match arm.operations(&path).await {
             Ok(found) => {
                 for operation in found {
                     if operation.is_nested_deployment() && !operation.resource_id.is_empty() {
-                        queue.push(operation.resource_id.clone());
+                        pending.push(operation.resource_id.clone());
                     }
                     operations.push(operation);
                 }

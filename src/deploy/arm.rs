@@ -358,11 +358,17 @@ impl Arm {
             .send(Request::new(Method::GET, status_url.to_string()))
             .await?;
         let value = response.json();
-        let status = value
+        // An operation status says `status`; a `Location` poll answers 202 while running and
+        // another 2xx, often with an empty body, when done.
+        let stated = value
             .get("status")
             .or_else(|| value.pointer("/properties/provisioningState"))
-            .and_then(Value::as_str)
-            .unwrap_or("Running");
+            .and_then(Value::as_str);
+        let status = match (stated, response.status) {
+            (Some(stated), _) => stated,
+            (None, 202) => "Running",
+            (None, _) => "Succeeded",
+        };
         let status = match status.to_ascii_lowercase().as_str() {
             "succeeded" => Status::Succeeded,
             "failed" => Status::Failed(
@@ -382,7 +388,10 @@ impl Arm {
         let mut url = self.url(&format!("{deployment_path}/operations"), DEPLOYMENTS_API);
         let mut operations = Vec::new();
         loop {
-            let page = self.send(Request::new(Method::GET, url)).await?.json();
+            let page = self
+                .send(Request::new(Method::GET, url.clone()))
+                .await?
+                .json();
             operations.extend(
                 page.get("value")
                     .and_then(Value::as_array)
@@ -391,8 +400,9 @@ impl Arm {
                     .filter_map(Operation::from_value),
             );
             match page.get("nextLink").and_then(Value::as_str) {
-                Some(next) => url = next.to_string(),
-                None => return Ok(operations),
+                // A link to the page just read would loop forever.
+                Some(next) if next != url => url = next.to_string(),
+                _ => return Ok(operations),
             }
         }
     }

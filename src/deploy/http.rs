@@ -21,12 +21,19 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(100);
 
 /// A request that can be sent again: retries rebuild it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Request {
     pub method: Method,
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<Vec<u8>>,
+}
+
+/// Shows method and URL only: headers hold bearer tokens, bodies secure parameters.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.url)
+    }
 }
 
 impl Request {
@@ -155,8 +162,11 @@ impl Http {
         let result = (|| self.attempt(request))
             .retry(backoff)
             .when(|attempt| !matches!(attempt, Attempt::Malformed(_)))
+            // `planned` is `None` when no retry is left: a `Retry-After` never adds one.
             .adjust(|attempt, planned| match attempt {
-                Attempt::Transient(response) => response.retry_after().or(planned),
+                Attempt::Transient(response) => {
+                    planned.map(|p| response.retry_after().unwrap_or(p))
+                }
                 _ => planned,
             })
             .await;

@@ -18,8 +18,10 @@ pub enum ChangeType {
     /// Deployed again; what-if cannot tell what changes (e.g. properties known only at run time).
     Deploy,
     NoChange,
-    /// Outside the template (incremental mode leaves it alone), or not analysable.
+    /// Outside the template (incremental mode leaves it alone).
     Ignore,
+    /// What-if cannot tell (e.g. a nested template it cannot evaluate): deployed, to be safe.
+    Unsupported,
 }
 
 impl ChangeType {
@@ -30,7 +32,8 @@ impl ChangeType {
             "Delete" => ChangeType::Delete,
             "Deploy" => ChangeType::Deploy,
             "NoChange" => ChangeType::NoChange,
-            _ => ChangeType::Ignore,
+            "Ignore" => ChangeType::Ignore,
+            _ => ChangeType::Unsupported,
         }
     }
 
@@ -42,6 +45,7 @@ impl ChangeType {
             ChangeType::Deploy => "Deploy",
             ChangeType::NoChange => "NoChange",
             ChangeType::Ignore => "Ignore",
+            ChangeType::Unsupported => "Unsupported",
         }
     }
 
@@ -53,13 +57,14 @@ impl ChangeType {
             ChangeType::Deploy => "!",
             ChangeType::NoChange => "=",
             ChangeType::Ignore => "*",
+            ChangeType::Unsupported => "?",
         }
     }
 
     fn color(self) -> &'static str {
         match self {
             ChangeType::Create => GREEN,
-            ChangeType::Modify | ChangeType::Deploy => YELLOW,
+            ChangeType::Modify | ChangeType::Deploy | ChangeType::Unsupported => YELLOW,
             ChangeType::Delete => RED,
             ChangeType::NoChange | ChangeType::Ignore => DIM,
         }
@@ -69,7 +74,11 @@ impl ChangeType {
     pub fn is_change(self) -> bool {
         matches!(
             self,
-            ChangeType::Create | ChangeType::Modify | ChangeType::Delete | ChangeType::Deploy
+            ChangeType::Create
+                | ChangeType::Modify
+                | ChangeType::Delete
+                | ChangeType::Deploy
+                | ChangeType::Unsupported
         )
     }
 }
@@ -191,6 +200,7 @@ impl Plan {
         );
         for (kind, word) in [
             (ChangeType::Deploy, "to redeploy"),
+            (ChangeType::Unsupported, "that what-if cannot tell"),
             (ChangeType::NoChange, "unchanged"),
             (ChangeType::Ignore, "ignored"),
         ] {
@@ -303,6 +313,7 @@ impl Plan {
                 "deploy": self.count(ChangeType::Deploy),
                 "noChange": self.count(ChangeType::NoChange),
                 "ignore": self.count(ChangeType::Ignore),
+                "unsupported": self.count(ChangeType::Unsupported),
             },
         })
     }

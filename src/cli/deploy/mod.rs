@@ -271,6 +271,8 @@ fn apply_once(
         skip_upload: args.skip_upload,
         timeout: std::time::Duration::from_secs(args.timeout.saturating_mul(60)),
     };
+    // From here on, Ctrl-C is a question for a running deployment, not the end of sblc.
+    super::interrupt::catch();
     let result = session.runtime.block_on(apply::apply(
         &session.arm,
         &deployment,
@@ -295,7 +297,13 @@ fn apply_once(
         }
         Err(error) => {
             report_failure(&error, &planned, output);
-            return (ExitCode::from(EXIT_INPUT_ERRORS), files);
+            // Azure refused the program (or storage a file): the input's fault, 1. Nothing
+            // reached, or the run stopped: 2, as for I/O errors.
+            let code = match error {
+                ApplyError::Failed { .. } | ApplyError::Upload { .. } => EXIT_INPUT_ERRORS,
+                _ => EXIT_USAGE,
+            };
+            return (ExitCode::from(code), files);
         }
     }
     *last_applied = Some((
@@ -408,13 +416,16 @@ fn plan(
     let changes = session
         .runtime
         .block_on(session.arm.what_if(&target.scope, &target.name, &body));
-    let changes = match changes {
+    let mut changes = match changes {
         Ok(changes) => changes,
         Err(error) => {
             report_call_error(&error, "what-if", &secrets);
             return Err(fail(Stop::Usage, Some(&outcome)));
         }
     };
+    changes
+        .iter_mut()
+        .for_each(|change| target::redact_value(change, &secrets));
     let plan = Plan::from_what_if(&changes, &origins);
     Ok(Planned {
         outcome,
@@ -503,8 +514,21 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
             Status::Canceled => {
                 eprintln!("deployment {deployment} was cancelled; resources it finished stay")
             }
-            other => eprintln!("cancelling {deployment} came too late: it ended {other:?}"),
+            Status::Failed(error) => {
+                eprintln!("cancelling {deployment} came too late: it failed");
+                for cause in error.iter().map(|e| ui::redacted(e, &planned.secrets)) {
+                    for root in cause.root_causes() {
+                        eprintln!("error: {root}");
+                    }
+                }
+            }
+            Status::Succeeded | Status::Running => {
+                eprintln!("cancelling {deployment} came too late: it succeeded")
+            }
         },
+        ApplyError::Interrupted => {
+            eprintln!("interrupted: the steps above are done, nothing after them was started")
+        }
         ApplyError::Detached { deployment } | ApplyError::TimedOut { deployment } => {
             let why = if matches!(error, ApplyError::TimedOut { .. }) {
                 "it is still running after --timeout; "

@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 
 use super::TargetArgs;
 
+/// ARM allows 64 characters; the foundation deployment adds `-foundation` (11).
+const NAME_LIMIT: usize = 53;
+
 /// Resolves the deployment target: each field from its flag (or environment variable), else
 /// from the program's `deployment` record, else a default.
 pub fn resolve(
@@ -42,13 +45,13 @@ pub fn resolve(
     };
     let name = pick(&args.name, &program.name).unwrap_or_else(|| default_name(entry));
     if name.is_empty()
-        || name.len() > 64
+        || name.len() > NAME_LIMIT
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.()".contains(c))
     {
         return Err(format!(
-            "`{name}` cannot name a deployment: 1-64 letters, digits, `-`, `_`, `.`, `(`, `)`"
+            "`{name}` cannot name a deployment: 1-{NAME_LIMIT} letters, digits, `-`, `_`, `.`, `(`, `)`"
         ));
     }
     Ok(Target {
@@ -79,7 +82,7 @@ fn default_name(entry: &Path) -> String {
         })
         .collect();
     let mut name = format!("sblc-{cleaned}");
-    name.truncate(64);
+    name.truncate(NAME_LIMIT);
     name
 }
 
@@ -233,4 +236,16 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
         }
     }
     text
+}
+
+/// `value` with every secret in its strings replaced, before anything shortens them for display.
+pub fn redact_value(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(text) if secrets.iter().any(|s| text.contains(s.as_str())) => {
+            *text = redact(text, secrets);
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
+        Value::Object(fields) => fields.values_mut().for_each(|v| redact_value(v, secrets)),
+        _ => {}
+    }
 }
