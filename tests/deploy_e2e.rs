@@ -1018,3 +1018,21 @@ fn ctrl_c_outside_a_deployment_ends_sblc_at_once() {
         "it did not wait for what-if"
     );
 }
+
+#[test]
+fn a_usage_error_of_plan_is_not_mistaken_for_changes() {
+    let plan = Command::new(env!("CARGO_BIN_EXE_sblc"))
+        .args(["plan", "--no-such-flag"])
+        .output()
+        .expect("run sblc");
+    assert_eq!(plan.status.code(), Some(1), "2 means changes for plan");
+    let build = Command::new(env!("CARGO_BIN_EXE_sblc"))
+        .args(["build", "--no-such-flag"])
+        .output()
+        .expect("run sblc");
+    assert_eq!(
+        build.status.code(),
+        Some(2),
+        "other commands keep 2 for usage errors"
+    );
+}

@@ -102,7 +102,20 @@ enum ProfileChoice {
 }
 
 pub fn parse_args() -> Args {
-    Args::parse()
+    match Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let _ = error.print();
+            // `plan` exits 2 for "changes", so its usage errors take 1, as its other errors do.
+            let planning = std::env::args().skip(1).any(|a| a == "plan");
+            let code = if error.use_stderr() && planning {
+                i32::from(EXIT_INPUT_ERRORS)
+            } else {
+                error.exit_code()
+            };
+            std::process::exit(code);
+        }
+    }
 }
 
 /// Exit codes: 0 success, 1 errors in the input, 2 usage or I/O errors.
