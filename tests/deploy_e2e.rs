@@ -534,6 +534,7 @@ fn apply_watch_deploys_each_change_and_skips_broken_edits() {
 
     let unchanged = "templates unchanged since the last apply";
     let before = lines.count(unchanged);
+    let what_ifs = world.requests("POST", "/whatIf").len();
     save(&format!(
         "{}\n# only a comment changes\n",
         with("10.41.0.0/16")
@@ -545,6 +546,11 @@ fn apply_watch_deploys_each_change_and_skips_broken_edits() {
         world.deployments_created(),
         2,
         "same templates, no deployment"
+    );
+    assert_eq!(
+        world.requests("POST", "/whatIf").len(),
+        what_ifs,
+        "same templates: Azure is not even asked"
     );
 
     save("let broken = ; in");

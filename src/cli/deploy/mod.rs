@@ -174,6 +174,14 @@ struct Planned {
     plan: Plan,
 }
 
+/// What planning found.
+enum Planning {
+    Planned(Box<Planned>),
+    /// The templates and parameters equal `unless` (the last apply of `--watch`): nothing to
+    /// ask Azure. The program's files, to watch.
+    Unchanged(Vec<PathBuf>),
+}
+
 /// Why planning stopped: already reported, with the exit code class.
 enum Stop {
     /// Diagnostics were printed.
@@ -190,9 +198,9 @@ pub fn run_plan(args: &TargetArgs, output: &Output) -> ExitCode {
             return ExitCode::from(PLAN_ERROR);
         }
     };
-    let planned = match plan(&session, args, output) {
-        Ok(planned) => planned,
-        Err(_) => return ExitCode::from(PLAN_ERROR),
+    let planned = match plan(&session, args, output, None) {
+        Ok(Planning::Planned(planned)) => planned,
+        Ok(Planning::Unchanged(_)) | Err(_) => return ExitCode::from(PLAN_ERROR),
     };
     show_plan(&planned, output);
     ExitCode::from(if planned.plan.has_changes() {
@@ -235,11 +243,11 @@ fn apply_once(
     last_applied: &mut Option<(Value, Value)>,
 ) -> (ExitCode, Vec<PathBuf>) {
     let started = std::time::Instant::now();
-    let planned = match plan_unless_unchanged(session, args, output, last_applied) {
-        Ok(Some(planned)) => planned,
-        Ok(None) => {
+    let planned = match plan(session, &args.target, output, last_applied.as_ref()) {
+        Ok(Planning::Planned(planned)) => planned,
+        Ok(Planning::Unchanged(files)) => {
             eprintln!("templates unchanged since the last apply; nothing to do");
-            return (ExitCode::SUCCESS, program_files(&args.target.file, None));
+            return (ExitCode::SUCCESS, files);
         }
         Err((stop, files)) => {
             let code = match stop {
@@ -313,25 +321,6 @@ fn apply_once(
     (ExitCode::SUCCESS, files)
 }
 
-/// Plans, unless the build's templates equal the last applied ones (`--watch` after a save that
-/// changed nothing that deploys).
-fn plan_unless_unchanged(
-    session: &Session,
-    args: &ApplyArgs,
-    output: &Output,
-    last_applied: &Option<(Value, Value)>,
-) -> Result<Option<Planned>, (Stop, Vec<PathBuf>)> {
-    match plan(session, &args.target, output) {
-        Ok(planned) => {
-            let same = last_applied.as_ref().is_some_and(|(t, p)| {
-                *t == without_metadata(&planned.template) && *p == planned.parameters
-            });
-            Ok((!same).then_some(planned))
-        }
-        Err((stop, files)) => Err((stop, files)),
-    }
-}
-
 /// The template without its `metadata` (generator and inputs hash): a comment-only edit changes
 /// the inputs hash and nothing that deploys.
 fn without_metadata(template: &Value) -> Value {
@@ -351,13 +340,14 @@ fn program_files(entry: &Path, outcome: Option<&Outcome<Built>>) -> Vec<PathBuf>
     }
 }
 
-/// Builds, reads the live state and re-checks with it, resolves target and parameters, and runs
-/// what-if.
+/// Builds, resolves target and parameters, stops there if they equal `unless`, else reads the
+/// live state, re-checks with it and runs what-if.
 fn plan(
     session: &Session,
     args: &TargetArgs,
     output: &Output,
-) -> Result<Planned, (Stop, Vec<PathBuf>)> {
+    unless: Option<&(Value, Value)>,
+) -> Result<Planning, (Stop, Vec<PathBuf>)> {
     let entry = &args.file;
     let fail = |stop, outcome: Option<&Outcome<Built>>| (stop, program_files(entry, outcome));
     let outcome = match driver::build_for_deployment(entry, &output.analysis) {
@@ -388,6 +378,9 @@ fn plan(
         Ok(values) => values,
         Err(error) => return Err(usage(error, &outcome)),
     };
+    if unless.is_some_and(|(t, p)| *t == without_metadata(&template) && *p == parameters) {
+        return Ok(Planning::Unchanged(program_files(entry, Some(&outcome))));
+    }
     let secrets = target::secure_values(&template, &parameters);
     let live = session.runtime.block_on(live::gather(
         &session.arm,
@@ -427,7 +420,7 @@ fn plan(
         .iter_mut()
         .for_each(|change| target::redact_value(change, &secrets));
     let plan = Plan::from_what_if(&changes, &origins);
-    Ok(Planned {
+    Ok(Planning::Planned(Box::new(Planned {
         outcome,
         target,
         template,
@@ -435,7 +428,7 @@ fn plan(
         secrets,
         origins,
         plan,
-    })
+    })))
 }
 
 fn show_plan(planned: &Planned, output: &Output) {
