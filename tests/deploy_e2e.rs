@@ -677,6 +677,18 @@ fn a_first_apply_deploys_the_foundation_uploads_then_deploys_the_pools() {
     );
     assert_eq!(second.stderr.matches("unchanged ").count(), 4, "{second:?}");
     assert_eq!(world.deployments_created(), 2);
+
+    // A new build of one package: storage exists, so no foundation; the zip and the script
+    // that pins its hash go straight to storage, then the pools are updated.
+    let zip = world.dir.join("program/dist/pricer-2.4.1.zip");
+    let mut bytes = std::fs::read(&zip).expect("read the zip");
+    bytes.extend_from_slice(b"rebuilt");
+    std::fs::write(&zip, bytes).expect("write the zip");
+    let third = secured_batch(&world, &azurite.endpoint(), &[]);
+    third.exited(0);
+    assert!(!third.stderr.contains("-foundation"), "{third:?}");
+    assert!(third.stderr.contains("2 file(s) uploaded"), "{third:?}");
+    assert_eq!(world.deployments_created(), 3);
 }
 
 #[test]

@@ -5,9 +5,11 @@
 //! 2. **Check the uploads**: which start-task scripts and package zips are not in storage yet
 //!    (a blob whose `sha256` metadata matches is current). When the plan creates the storage
 //!    account, nothing can be checked yet: every upload is pending.
-//! 3. **Foundation**: when uploads are pending and the template has pools, deploy the template
-//!    without its pools first (deployment `<name>-foundation`): resource groups, network,
-//!    storage account and containers, identities, role assignments, Batch account.
+//! 3. **Foundation**: when uploads are pending, the plan creates their storage (an account or a
+//!    container) and the template has pools, deploy the template without its pools first
+//!    (deployment `<name>-foundation`): resource groups, network, storage account and
+//!    containers, identities, role assignments, Batch account. When the storage exists, the
+//!    files go straight there.
 //! 4. **Upload** what is pending, into the containers the foundation created. When storage is
 //!    unreachable from here (it has no public endpoint), stop before any pool exists.
 //! 5. **Deploy** the whole template (deployment `<name>`): the pools are created last, and their
@@ -155,7 +157,8 @@ pub async fn apply(
         return Ok(applied);
     }
     let target = deployment.target;
-    if !pending.is_empty() && plan.has_changes() && template::has_pools(deployment.template) {
+    // The foundation is needed only when the files have nowhere to go yet.
+    if !pending.is_empty() && storage_is_new && template::has_pools(deployment.template) {
         if was_interrupted(interrupted) {
             return Err(ApplyError::Interrupted);
         }
