@@ -85,20 +85,13 @@ fn two_builds_write_the_same_bytes() {
     let dir = workspace("twice");
     let main = dir.join("main.sbl");
     std::fs::write(&main, program("same")).expect("write");
-    assert!(sblc()
-        .arg("build")
-        .arg(&main)
-        .status()
-        .expect("run")
-        .success());
-    let first = snapshot_dir(&dir.join("out"));
-    assert!(sblc()
-        .arg("build")
-        .arg(&main)
-        .status()
-        .expect("run")
-        .success());
-    assert_eq!(snapshot_dir(&dir.join("out")), first);
+    let build = || {
+        let built = sblc().arg("build").arg(&main).status().expect("run");
+        assert!(built.success());
+        snapshot_dir(&dir.join("out"))
+    };
+    let first = build();
+    assert_eq!(build(), first);
 }
 
 #[test]

@@ -46,9 +46,9 @@ fn configuration(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
     );
 }
 
-/// Whether nodes get public IPs: anything but `NoPublicIPAddresses`, or no subnet at all.
-fn has_public_addresses(pool: &Pool) -> bool {
-    let provision = pool_field(
+/// The pool's `publicIPAddressConfiguration.provision`, if it says.
+fn public_ip_provision(pool: &Pool) -> Option<String> {
+    pool_field(
         pool,
         &[
             "networkConfiguration",
@@ -56,22 +56,17 @@ fn has_public_addresses(pool: &Pool) -> bool {
             "provision",
         ],
     )
-    .and_then(Node::as_literal);
-    !provision.is_some_and(|p| p.eq_ignore_ascii_case("NoPublicIPAddresses"))
+    .and_then(Node::as_literal)
+}
+
+/// Whether nodes get public IPs: anything but `NoPublicIPAddresses`, or no subnet at all.
+fn has_public_addresses(pool: &Pool) -> bool {
+    !public_ip_provision(pool).is_some_and(|p| p.eq_ignore_ascii_case("NoPublicIPAddresses"))
 }
 
 /// PO2.
 fn public_addresses(cx: &Context, pool: &Pool, out: &mut Vec<Finding>) {
-    let provision = pool_field(
-        pool,
-        &[
-            "networkConfiguration",
-            "publicIPAddressConfiguration",
-            "provision",
-        ],
-    )
-    .and_then(Node::as_literal);
-    let why = match provision {
+    let why = match public_ip_provision(pool) {
         Some(p) if p.eq_ignore_ascii_case("NoPublicIPAddresses") => {
             if pool_field(pool, &["networkConfiguration", "subnetId"]).is_some() {
                 return;

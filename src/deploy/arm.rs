@@ -444,6 +444,9 @@ impl Arm {
             .await?
             .json();
         let mut roles = Vec::new();
+        // One principal often holds the same role at several scopes: read each definition once.
+        let mut names: std::collections::HashMap<String, Option<String>> =
+            std::collections::HashMap::new();
         for assignment in list
             .get("value")
             .and_then(Value::as_array)
@@ -461,15 +464,20 @@ impl Arm {
             if definition.is_empty() {
                 continue;
             }
-            let role = self
-                .send(Request::new(
-                    Method::GET,
-                    self.url(definition, AUTHORIZATION_API),
-                ))
-                .await?
-                .json();
-            if let Some(name) = role.pointer("/properties/roleName").and_then(Value::as_str) {
-                roles.push((name.to_string(), scope));
+            let key = definition.to_ascii_lowercase();
+            if !names.contains_key(&key) {
+                let role = self
+                    .send(Request::new(
+                        Method::GET,
+                        self.url(definition, AUTHORIZATION_API),
+                    ))
+                    .await?
+                    .json();
+                let name = role.pointer("/properties/roleName").and_then(Value::as_str);
+                names.insert(key.clone(), name.map(str::to_string));
+            }
+            if let Some(Some(name)) = names.get(&key) {
+                roles.push((name.clone(), scope));
             }
         }
         Ok(roles)
