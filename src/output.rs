@@ -1,12 +1,18 @@
 //! Writes a build's files to the output folder, all or nothing.
 //!
 //! The files go to a fresh sibling folder first (`<out>.sblc-tmp`); only when every file is
-//! written and flushed does that folder replace the output folder, by two renames. A build that
-//! fails, or is interrupted while writing, leaves the previous output exactly as it was, and a
-//! successful build leaves no stale file from an earlier one.
+//! written does that folder replace the output folder, by two renames. A build that fails, or is
+//! interrupted while writing, leaves the previous output exactly as it was, and a successful
+//! build leaves no stale file from an earlier one.
+//!
+//! The files are not flushed to the disk (no `fsync`), as cargo, rustc and the Bicep CLI do not
+//! flush theirs: the output is derived, byte for byte, from the sources, and rebuilding restores
+//! it. A flush only guards against a power cut in the seconds after a build, and it made every
+//! build wait for the disk: 3 to 4 ms of a 12 ms build on a quiet disk, up to 80 ms while other
+//! processes wrote.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 /// One file of a build, by path relative to the output folder.
@@ -39,9 +45,6 @@ pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<()> {
 
 fn write_tree(root: &Path, files: &[OutputFile]) -> io::Result<()> {
     fs::create_dir_all(root)?;
-    // Every file is written before any is flushed, so that the flushes share the file system's
-    // commits instead of waiting for one each (a third less time for a build's files here).
-    let mut written = Vec::with_capacity(files.len());
     for file in files {
         if file.path.is_absolute()
             || file
@@ -61,11 +64,9 @@ fn write_tree(root: &Path, files: &[OutputFile]) -> io::Result<()> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
-        let mut handle = fs::File::create(&path)?;
-        handle.write_all(file.contents.as_bytes())?;
-        written.push(handle);
+        fs::write(&path, &file.contents)?;
     }
-    written.iter().try_for_each(fs::File::sync_all)
+    Ok(())
 }
 
 fn sibling(out: &Path, suffix: &str) -> PathBuf {
