@@ -5,6 +5,7 @@ mod build;
 mod deploy;
 mod explain;
 mod interrupt;
+mod redact;
 mod value_text;
 mod watch;
 
@@ -134,6 +135,7 @@ pub fn run(args: Args) -> ExitCode {
             },
             live_state: None,
         },
+        secrets: redact::Secrets::default(),
     };
     match args.command {
         Command::Check { files } => check(&files, &output),
@@ -218,6 +220,8 @@ pub(crate) struct Output {
     format: MessageFormat,
     deny_warnings: bool,
     pub(crate) analysis: sblc::driver::AnalysisOptions,
+    /// Masked in everything printed through this `Output`.
+    pub(crate) secrets: redact::Secrets,
 }
 
 impl Output {
@@ -227,6 +231,16 @@ impl Output {
         if diagnostics.is_empty() {
             return;
         }
+        let redacted: Vec<Diagnostic>;
+        let diagnostics = if self.secrets.is_empty() {
+            diagnostics
+        } else {
+            redacted = diagnostics
+                .iter()
+                .map(|d| self.secrets.redact_diagnostic(d))
+                .collect();
+            &redacted
+        };
         match self.format {
             MessageFormat::Sarif => {
                 let sarif = sblc::diagnostic::sarif::render_sarif(diagnostics, sources);
@@ -252,6 +266,19 @@ impl Output {
 }
 
 impl Output {
+    /// Prints a line on stderr (messages, progress), secure values masked.
+    pub(crate) fn say(&self, line: impl std::fmt::Display) {
+        let line = line.to_string();
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.secrets.redact(&line));
+    }
+
+    /// Writes `text` to stdout (results such as a plan), secure values masked.
+    pub(crate) fn print(&self, text: &str) {
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(self.secrets.redact(text).as_bytes());
+    }
+
     /// Whether these diagnostics make the run fail: any error, or any warning under
     /// `--deny-warnings`.
     pub(crate) fn fails(&self, diagnostics: &[Diagnostic]) -> bool {

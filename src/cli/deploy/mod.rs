@@ -5,7 +5,7 @@
 mod target;
 mod ui;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -168,8 +168,6 @@ struct Planned {
     target: Target,
     template: Value,
     parameters: Value,
-    /// Secure parameter values, redacted from everything printed.
-    secrets: Vec<String>,
     origins: Origins,
     plan: Plan,
 }
@@ -194,7 +192,7 @@ pub fn run_plan(args: &TargetArgs, output: &Output) -> ExitCode {
     let session = match Session::start(args) {
         Ok(session) => session,
         Err(error) => {
-            eprintln!("error: {error}");
+            output.say(format_args!("error: {error}"));
             return ExitCode::from(PLAN_ERROR);
         }
     };
@@ -212,15 +210,14 @@ pub fn run_plan(args: &TargetArgs, output: &Output) -> ExitCode {
 
 pub fn run_apply(args: &ApplyArgs, output: &Output) -> ExitCode {
     if !args.yes && !std::io::stdin().is_terminal() {
-        eprintln!(
-            "error: apply asks before deploying, and there is no terminal to ask: pass --yes"
-        );
+        output
+            .say("error: apply asks before deploying, and there is no terminal to ask: pass --yes");
         return ExitCode::from(EXIT_USAGE);
     }
     let session = match Session::start(&args.target) {
         Ok(session) => session,
         Err(error) => {
-            eprintln!("error: {error}");
+            output.say(format_args!("error: {error}"));
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -246,7 +243,7 @@ fn apply_once(
     let planned = match plan(session, &args.target, output, last_applied.as_ref()) {
         Ok(Planning::Planned(planned)) => planned,
         Ok(Planning::Unchanged(files)) => {
-            eprintln!("templates unchanged since the last apply; nothing to do");
+            output.say("templates unchanged since the last apply; nothing to do");
             return (ExitCode::SUCCESS, files);
         }
         Err((stop, files)) => {
@@ -260,13 +257,14 @@ fn apply_once(
     let files = program_files(&args.target.file, Some(&planned.outcome));
     show_plan(&planned, output);
     if planned.plan.has_changes() && !args.yes && !ui::ask("Deploy these changes? [y/N] ") {
-        eprintln!("nothing deployed");
+        output.say("nothing deployed");
         return (ExitCode::SUCCESS, files);
     }
     let Some(built) = &planned.outcome.value else {
         return (ExitCode::from(EXIT_INPUT_ERRORS), files);
     };
     let mut terminal = Terminal::new(
+        output,
         &planned.outcome.program.sources,
         &planned.origins,
         args.cancel_on_interrupt,
@@ -292,16 +290,18 @@ fn apply_once(
     let seconds = started.elapsed().as_secs_f64();
     match result {
         Ok(applied) if applied.deployments.is_empty() && applied.uploaded == 0 => {
-            eprintln!("no changes: nothing deployed ({seconds:.1} s)");
+            output.say(format_args!(
+                "no changes: nothing deployed ({seconds:.1} s)"
+            ));
         }
         Ok(applied) => {
-            eprintln!(
+            output.say(format_args!(
                 "applied in {seconds:.1} s: {} deployment(s) ({}), {} file(s) uploaded, {} already in storage",
                 applied.deployments.len(),
                 applied.deployments.join(", "),
                 applied.uploaded,
                 applied.already_current
-            );
+            ));
         }
         Err(error) => {
             report_failure(&error, &planned, output);
@@ -363,11 +363,11 @@ fn plan(
         .filter(|_| !output.fails(&outcome.diagnostics))
     else {
         output.diagnostics(&outcome.diagnostics, &outcome.program.sources);
-        eprintln!("build failed; nothing planned");
+        output.say("build failed; nothing planned");
         return Err(fail(Stop::Input, Some(&outcome)));
     };
     let usage = |error: String, outcome: &Outcome<Built>| {
-        eprintln!("error: {error}");
+        output.say(format_args!("error: {error}"));
         fail(Stop::Usage, Some(outcome))
     };
     let target = match target::resolve(args, &built.graph, &built.settings, entry) {
@@ -381,7 +381,9 @@ fn plan(
     if unless.is_some_and(|(t, p)| *t == without_metadata(&template) && *p == parameters) {
         return Ok(Planning::Unchanged(program_files(entry, Some(&outcome))));
     }
-    let secrets = target::secure_values(&template, &parameters);
+    output
+        .secrets
+        .add(target::secure_values(&template, &parameters));
     let live = session.runtime.block_on(live::gather(
         &session.arm,
         &built.graph,
@@ -391,7 +393,7 @@ fn plan(
     let live = match live {
         Ok(live) => live,
         Err(error) => {
-            report_call_error(&error, "reading the live state", &secrets);
+            report_call_error(&error, "reading the live state", output);
             return Err(fail(Stop::Usage, Some(&outcome)));
         }
     };
@@ -401,7 +403,7 @@ fn plan(
     let diagnostics = driver::reanalyse(built, &outcome.diagnostics, &analysis);
     output.diagnostics(&diagnostics, &outcome.program.sources);
     if output.fails(&diagnostics) {
-        eprintln!("the live state makes this deployment fail; nothing planned");
+        output.say("the live state makes this deployment fail; nothing planned");
         return Err(fail(Stop::Input, Some(&outcome)));
     }
     let origins = Origins::new(&built.graph);
@@ -412,20 +414,20 @@ fn plan(
     let mut changes = match changes {
         Ok(changes) => changes,
         Err(error) => {
-            report_call_error(&error, "what-if", &secrets);
+            report_call_error(&error, "what-if", output);
             return Err(fail(Stop::Usage, Some(&outcome)));
         }
     };
+    // Masked before the plan shortens long values, which would cut a secret beyond recognition.
     changes
         .iter_mut()
-        .for_each(|change| target::redact_value(change, &secrets));
+        .for_each(|change| output.secrets.redact_value(change));
     let plan = Plan::from_what_if(&changes, &origins);
     Ok(Planning::Planned(Box::new(Planned {
         outcome,
         target,
         template,
         parameters,
-        secrets,
         origins,
         plan,
     })))
@@ -433,7 +435,6 @@ fn plan(
 
 fn show_plan(planned: &Planned, output: &Output) {
     let sources = &planned.outcome.program.sources;
-    let mut stdout = std::io::stdout().lock();
     let text = if output.format == super::MessageFormat::Json {
         let mut json = planned.plan.to_json(sources);
         json["deployment"] = Value::String(planned.target.name.clone());
@@ -446,17 +447,14 @@ fn show_plan(planned: &Planned, output: &Output) {
             planned.plan.render(sources, output.color)
         )
     };
-    let _ = stdout.write_all(target::redact(&text, &planned.secrets).as_bytes());
+    output.print(&text);
 }
 
-fn report_call_error(error: &CallError, during: &str, secrets: &[String]) {
-    eprintln!(
-        "error: {during} failed: {}",
-        target::redact(&error.to_string(), secrets)
-    );
+fn report_call_error(error: &CallError, during: &str, output: &Output) {
+    output.say(format_args!("error: {during} failed: {error}"));
     if let CallError::Arm(arm_error) = error {
         if let Some(help) = ui::access_help(arm_error) {
-            eprintln!("  help: {help}");
+            output.say(format_args!("  help: {help}"));
         }
     }
 }
@@ -464,7 +462,7 @@ fn report_call_error(error: &CallError, during: &str, secrets: &[String]) {
 fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
     let sources = &planned.outcome.program.sources;
     match error {
-        ApplyError::Call(error) => report_call_error(error, "the deployment", &planned.secrets),
+        ApplyError::Call(error) => report_call_error(error, "the deployment", output),
         ApplyError::Failed {
             deployment,
             error,
@@ -475,16 +473,15 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
                 let Some(arm_error) = &operation.error else {
                     continue;
                 };
-                let arm_error = &ui::redacted(arm_error, &planned.secrets);
                 match ui::failure_diagnostic(operation, arm_error, &planned.origins, deployment) {
                     Some(diagnostic) => diagnostics.push(diagnostic),
                     None => {
-                        eprintln!(
+                        output.say(format_args!(
                             "error: Azure rejected {} `{}`: {arm_error}",
                             operation.resource_type, operation.resource_name
-                        );
+                        ));
                         if let Some(help) = ui::access_help(arm_error) {
-                            eprintln!("  help: {help}");
+                            output.say(format_args!("  help: {help}"));
                         }
                     }
                 }
@@ -492,35 +489,33 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
             output.diagnostics(&diagnostics, sources);
             if operations.is_empty() {
                 if let Some(error) = error {
-                    let error = ui::redacted(error, &planned.secrets);
                     for cause in error.root_causes() {
-                        eprintln!("error: {cause}");
+                        output.say(format_args!("error: {cause}"));
                         if let Some(help) = ui::access_help(cause) {
-                            eprintln!("  help: {help}");
+                            output.say(format_args!("  help: {help}"));
                         }
                     }
                 }
             }
-            eprintln!("deployment {deployment} failed");
+            output.say(format_args!("deployment {deployment} failed"));
         }
         ApplyError::Canceled { deployment, status } => match status {
-            Status::Canceled => {
-                eprintln!("deployment {deployment} was cancelled; resources it finished stay")
-            }
+            Status::Canceled => output.say(format_args!(
+                "deployment {deployment} was cancelled; resources it finished stay"
+            )),
             Status::Failed(error) => {
-                eprintln!("cancelling {deployment} came too late: it failed");
-                for cause in error.iter().map(|e| ui::redacted(e, &planned.secrets)) {
-                    for root in cause.root_causes() {
-                        eprintln!("error: {root}");
-                    }
-                }
+                output.say(format_args!(
+                    "cancelling {deployment} came too late: it failed"
+                ));
+                let causes = error.iter().flat_map(|cause| cause.root_causes());
+                causes.for_each(|root| output.say(format_args!("error: {root}")));
             }
-            Status::Succeeded | Status::Running => {
-                eprintln!("cancelling {deployment} came too late: it succeeded")
-            }
+            Status::Succeeded | Status::Running => output.say(format_args!(
+                "cancelling {deployment} came too late: it succeeded"
+            )),
         },
         ApplyError::Interrupted => {
-            eprintln!("interrupted: the steps above are done, nothing after them was started")
+            output.say("interrupted: the steps above are done, nothing after them was started")
         }
         ApplyError::Detached { deployment } | ApplyError::TimedOut { deployment } => {
             let why = if matches!(error, ApplyError::TimedOut { .. }) {
@@ -528,13 +523,13 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
             } else {
                 ""
             };
-            eprintln!(
+            output.say(format_args!(
                 "stopped following {deployment}: {why}it goes on in Azure (`az deployment {} show --name {deployment}`)",
                 match planned.target.scope {
                     sblc::deploy::arm::Scope::Subscription(_) => "sub",
                     sblc::deploy::arm::Scope::ResourceGroup { .. } => "group",
                 }
-            )
+            ))
         }
         ApplyError::Upload { upload, error } => {
             let diagnostic = Diagnostic::new(
@@ -549,7 +544,7 @@ fn report_failure(error: &ApplyError, planned: &Planned, output: &Output) {
             )
             .with_note(error.to_string());
             output.diagnostics(&[diagnostic], sources);
-            eprintln!("no pool was deployed: their start tasks would not find their packages");
+            output.say("no pool was deployed: their start tasks would not find their packages");
         }
     }
 }

@@ -208,9 +208,6 @@ pub fn secure_values(template: &Value, parameters: &Value) -> Vec<String> {
             collect_strings(value, &mut secrets);
         }
     }
-    secrets.retain(|s| !s.is_empty());
-    // Longest first, so that a secret containing another is replaced whole.
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     secrets
 }
 
@@ -219,33 +216,6 @@ fn collect_strings(value: &Value, out: &mut Vec<String>) {
         Value::String(text) => out.push(text.clone()),
         Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
         Value::Object(fields) => fields.values().for_each(|v| collect_strings(v, out)),
-        _ => {}
-    }
-}
-
-/// `text` with every secret replaced by `(secure value)`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut text = text.to_string();
-    for secret in secrets {
-        // JSON output escapes what it prints: look for the escaped form too.
-        let escaped = Value::String(secret.clone()).to_string();
-        let escaped = &escaped[1..escaped.len() - 1];
-        text = text.replace(secret, "(secure value)");
-        if escaped != secret {
-            text = text.replace(escaped, "(secure value)");
-        }
-    }
-    text
-}
-
-/// `value` with every secret in its strings replaced, before anything shortens them for display.
-pub fn redact_value(value: &mut Value, secrets: &[String]) {
-    match value {
-        Value::String(text) if secrets.iter().any(|s| text.contains(s.as_str())) => {
-            *text = redact(text, secrets);
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
-        Value::Object(fields) => fields.values_mut().for_each(|v| redact_value(v, secrets)),
         _ => {}
     }
 }

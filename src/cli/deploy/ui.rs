@@ -14,8 +14,11 @@ use sblc::diagnostic::{Code, Diagnostic};
 use sblc::emit::start_task::Upload;
 use sblc::source::SourceMap;
 
+use crate::cli::Output;
+
 /// Progress and questions on stderr.
 pub struct Terminal<'a> {
+    output: &'a Output,
     pub sources: &'a SourceMap,
     pub origins: &'a Origins,
     pub cancel_on_interrupt: bool,
@@ -24,8 +27,14 @@ pub struct Terminal<'a> {
 }
 
 impl<'a> Terminal<'a> {
-    pub fn new(sources: &'a SourceMap, origins: &'a Origins, cancel_on_interrupt: bool) -> Self {
+    pub fn new(
+        output: &'a Output,
+        sources: &'a SourceMap,
+        origins: &'a Origins,
+        cancel_on_interrupt: bool,
+    ) -> Self {
         Terminal {
+            output,
             sources,
             origins,
             cancel_on_interrupt,
@@ -36,8 +45,8 @@ impl<'a> Terminal<'a> {
 
     fn line(&self, text: &str) {
         match &self.bar {
-            Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            Some(bar) => bar.println(self.output.secrets.redact(text)),
+            None => self.output.say(text),
         }
     }
 
@@ -52,7 +61,7 @@ impl<'a> Terminal<'a> {
 impl Ui for Terminal<'_> {
     fn step(&mut self, text: &str) {
         self.finish();
-        eprintln!("{text}");
+        self.output.say(text);
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
@@ -107,7 +116,7 @@ impl Ui for Terminal<'_> {
             return true;
         }
         if !std::io::stdin().is_terminal() {
-            eprintln!("interrupted: the deployment goes on in Azure (pass --cancel-on-interrupt to cancel it instead)");
+            self.output.say("interrupted: the deployment goes on in Azure (pass --cancel-on-interrupt to cancel it instead)");
             return false;
         }
         ask("Cancel the deployment in Azure? [y/N] ")
@@ -123,16 +132,6 @@ pub fn ask(question: &str) -> bool {
         return false;
     }
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-}
-
-/// An ARM error with the secrets in its messages replaced (Azure may quote a value it refused).
-pub fn redacted(error: &ArmError, secrets: &[String]) -> ArmError {
-    ArmError {
-        status: error.status,
-        code: error.code.clone(),
-        message: super::target::redact(&error.message, secrets),
-        details: error.details.iter().map(|d| redacted(d, secrets)).collect(),
-    }
 }
 
 /// A failed operation as a diagnostic at the resource's origin; `None` when the program did not
