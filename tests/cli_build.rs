@@ -1,9 +1,12 @@
 //! `sblc build` and `sblc build --watch`, driven as a user would: the real binary, real files.
 
-use std::io::Read;
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::stderr_log::StderrLog;
 
 const PROGRAM: &str = r#"let
   vnet = resource {
@@ -136,24 +139,10 @@ fn watch_rebuilds_on_save_survives_bad_edits_and_stops_on_ctrl_c() {
         .spawn()
         .expect("start sblc build --watch");
     let stderr_path = dir.join("stderr.log");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let sink = log.clone();
-    let reader = std::thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = stderr.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            if let Ok(mut text) = sink.lock() {
-                text.push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        }
-    });
-    let logged = |needle: &str| log.lock().map(|t| t.contains(needle)).unwrap_or(false);
+    let log = StderrLog::follow(&mut child);
 
     eventually("the first build", || main_json(&dir).contains("\"first\""));
-    eventually("the watcher to start", || logged("watching"));
+    eventually("the watcher to start", || log.contains("watching"));
 
     // A save rebuilds.
     std::fs::write(&main, program("second")).expect("write");
@@ -162,12 +151,12 @@ fn watch_rebuilds_on_save_survives_bad_edits_and_stops_on_ctrl_c() {
     });
     // A rebuild reads the program; reading is not a change, so nothing more happens.
     std::thread::sleep(Duration::from_millis(500));
-    let builds = log.lock().map(|t| t.matches("built ").count()).unwrap_or(0);
+    let builds = log.count("built ");
     assert_eq!(builds, 2, "one save, one rebuild");
 
     // A bad edit reports and keeps the last good output.
     std::fs::write(&main, program("third").replace("location", "location = ;")).expect("write");
-    eventually("the diagnostic of the bad edit", || logged("E0108"));
+    eventually("the diagnostic of the bad edit", || log.contains("E0108"));
     assert!(
         main_json(&dir).contains("\"second\""),
         "the last good output was replaced"
@@ -195,8 +184,7 @@ fn watch_rebuilds_on_save_survives_bad_edits_and_stops_on_ctrl_c() {
         );
         std::thread::sleep(Duration::from_millis(25));
     };
-    let _ = reader.join();
-    let text = log.lock().map(|t| t.clone()).unwrap_or_default();
+    let text = log.finish();
     let _ = std::fs::write(stderr_path, &text);
     assert!(status.success(), "exit status {status:?}\n{text}");
     assert!(text.contains("stopped watching"), "{text}");

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use support::certs::{self, Certificates};
 use support::fake_azure::FakeAzure;
+use support::stderr_log::StderrLog;
 
 const SUBSCRIPTION: &str = "00000000-0000-0000-0000-00000000a11e";
 const TENANT: &str = "00000000-0000-0000-0000-0000000000aa";
@@ -461,48 +462,15 @@ fn ctrl_c_cancels_the_deployment_and_reports_its_final_state() {
     assert_eq!(world.requests("POST", "/cancel").len(), 1, "{run:?}");
 }
 
-/// Reads a child's stderr on a thread, so a test can wait for lines while it runs.
-struct Lines {
-    seen: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-impl Lines {
-    fn follow(child: &mut Child) -> Lines {
-        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let mut stderr = child.stderr.take().expect("piped stderr");
-        let sink = seen.clone();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut text) = sink.lock() {
-                    text.push_str(&String::from_utf8_lossy(&buffer[..n]));
-                }
-            }
-        });
-        Lines { seen }
-    }
-
-    fn text(&self) -> String {
-        self.seen.lock().map(|t| t.clone()).unwrap_or_default()
-    }
-
-    fn count(&self, needle: &str) -> usize {
-        self.text().matches(needle).count()
-    }
-}
-
 /// `sblc apply --watch --yes`, once its first apply is done and its watcher is listening.
-fn start_watch(world: &World) -> (Child, Lines) {
+fn start_watch(world: &World) -> (Child, StderrLog) {
     let mut child = world
         .sblc(&["apply", "--watch", "--yes", "--resource-group", GROUP])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start sblc apply --watch");
-    let lines = Lines::follow(&mut child);
+    let lines = StderrLog::follow(&mut child);
     let limit = Duration::from_secs(60);
     wait_for(limit, "the first apply", || lines.count("applied in") == 1);
     wait_for(limit, "the watcher", || lines.count("watching ") == 1);

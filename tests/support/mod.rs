@@ -1,5 +1,5 @@
-//! Test support for the start-task tests: sample specs, temporary folders, and (in the
-//! submodules) the servers and tools the end-to-end test runs the scripts against.
+//! Test support for the end-to-end tests: sample specs, temporary folders, the stderr of a
+//! running sblc, and (in the submodules) the servers and tools the tests run against.
 #![allow(dead_code)]
 
 pub mod azurite;
@@ -7,6 +7,7 @@ pub mod certs;
 pub mod fake_azure;
 pub mod imds;
 pub mod specs;
+pub mod stderr_log;
 pub mod tools;
 pub mod zip;
 
