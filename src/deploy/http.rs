@@ -234,11 +234,13 @@ fn describe(error: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let host = error
-        .url()
-        .map(|u| format!("{}://{}", u.scheme(), u.authority()))
-        .unwrap_or_default();
+    let host = error.url().map(origin_of).unwrap_or_default();
     format!("{what} ({host}): {}", error_chain(error))
+}
+
+/// `scheme://host[:port]` of a URL: where a request went, without path or query.
+pub fn origin_of(url: &reqwest::Url) -> String {
+    format!("{}://{}", url.scheme(), url.authority())
 }
 
 /// The error and its sources, joined, so that "error sending request" comes with its reason

@@ -10,7 +10,7 @@ use reqwest::Method;
 
 use super::auth::Credential;
 use super::cloud::{Endpoints, STORAGE_SCOPE};
-use super::http::{Failure, Http, Request, Response};
+use super::http::{origin_of, Failure, Http, Request, Response};
 use crate::emit::start_task::{Upload, UploadSource};
 
 /// The Blob service version sblc speaks.
@@ -142,7 +142,9 @@ impl Uploader<'_> {
             .token(STORAGE_SCOPE)
             .await
             .map_err(UploadError::Auth)?;
-        let endpoint = origin_of(&request.url);
+        let endpoint = reqwest::Url::parse(&request.url)
+            .map(|url| origin_of(&url))
+            .unwrap_or_else(|_| request.url.clone());
         let request = request.bearer(&token).header("x-ms-version", BLOB_API);
         match self.http.send(&request).await {
             Ok(response) => Ok(response),
@@ -159,12 +161,6 @@ pub fn source_name(upload: &Upload) -> String {
         UploadSource::File(path) => path.display().to_string(),
         UploadSource::Elsewhere => upload.blob_url.clone(),
     }
-}
-
-fn origin_of(url: &str) -> String {
-    let rest = url.strip_prefix("https://").unwrap_or(url);
-    let host = rest.split('/').next().unwrap_or(rest);
-    format!("https://{host}")
 }
 
 fn refused(url: &str, response: &Response) -> UploadError {
