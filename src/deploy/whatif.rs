@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use owo_colors::Style;
 use serde_json::{json, Value};
 
 use super::origins::{parse_id, Origin, Origins};
@@ -61,7 +62,7 @@ impl ChangeType {
         }
     }
 
-    fn color(self) -> &'static str {
+    fn style(self) -> Style {
         match self {
             ChangeType::Create => GREEN,
             ChangeType::Modify | ChangeType::Deploy | ChangeType::Unsupported => YELLOW,
@@ -83,12 +84,11 @@ impl ChangeType {
     }
 }
 
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const RED: &str = "\x1b[31m";
-const DIM: &str = "\x1b[2m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+const GREEN: Style = Style::new().green();
+const YELLOW: Style = Style::new().yellow();
+const RED: Style = Style::new().red();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
 
 /// One property's change, with its nested changes (objects and arrays).
 #[derive(Clone, Debug, PartialEq)]
@@ -215,9 +215,9 @@ impl Plan {
     /// The plan as text: per resource group, each changed resource with its origin and its
     /// property changes; unchanged and ignored resources as counts.
     pub fn render(&self, sources: &SourceMap, color: bool) -> String {
-        let paint = |code: &str, text: &str| {
+        let paint = |style: Style, text: &str| {
             if color {
-                format!("{code}{text}{RESET}")
+                style.style(text).to_string()
             } else {
                 text.to_string()
             }
@@ -256,7 +256,7 @@ impl Plan {
                 let _ = writeln!(
                     out,
                     "{}{}",
-                    paint(change.change_type.color(), &line),
+                    paint(change.change_type.style(), &line),
                     paint(DIM, &origin)
                 );
                 for delta in &change.delta {
@@ -324,7 +324,7 @@ fn render_delta(
     delta: &PropertyChange,
     prefix: &str,
     indent: usize,
-    paint: &dyn Fn(&str, &str) -> String,
+    paint: &dyn Fn(Style, &str) -> String,
 ) {
     let path = if prefix.is_empty() {
         delta.path.clone()
@@ -334,7 +334,7 @@ fn render_delta(
         format!("{prefix}.{}", delta.path)
     };
     let show = |v: &Option<Value>| v.as_ref().map_or("null".to_string(), compact);
-    let (symbol, color, text) = match delta.kind.as_str() {
+    let (symbol, style, text) = match delta.kind.as_str() {
         "Create" => ("+", GREEN, format!("{path}: {}", show(&delta.after))),
         "Delete" => ("-", RED, format!("{path}: {}", show(&delta.before))),
         "NoEffect" => (
@@ -359,7 +359,7 @@ fn render_delta(
         out,
         "{:indent$}{}",
         "",
-        paint(color, &format!("{symbol} {text}"))
+        paint(style, &format!("{symbol} {text}"))
     );
     if delta.kind == "Array" {
         for child in &delta.children {
@@ -430,5 +430,28 @@ mod tests {
         ]));
         assert!(!plan.has_changes());
         assert_eq!(plan.to_json(&SourceMap::new())["summary"]["ignore"], 1);
+    }
+
+    #[test]
+    fn colour_marks_each_change_by_its_kind_and_is_all_it_adds() {
+        let plan = plan(json!([
+            {"resourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v", "changeType": "Create"},
+            {"resourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/w", "changeType": "Delete"},
+        ]));
+        let coloured = plan.render(&SourceMap::new(), true);
+        let green = format!("{}", GREEN.style("  + Microsoft.Network/virtualNetworks v"));
+        let red = format!("{}", RED.style("  - Microsoft.Network/virtualNetworks w"));
+        assert!(coloured.contains(&green), "{coloured:?}");
+        assert!(coloured.contains(&red), "{coloured:?}");
+        assert!(green.starts_with("\x1b[32m"), "{green:?}");
+        let mut plain = String::new();
+        let mut rest = coloured.as_str();
+        while let Some(start) = rest.find('\x1b') {
+            plain.push_str(&rest[..start]);
+            rest = &rest[start..];
+            rest = &rest[rest.find('m').map_or(rest.len(), |end| end + 1)..];
+        }
+        plain.push_str(rest);
+        assert_eq!(plain, plan.render(&SourceMap::new(), false));
     }
 }
