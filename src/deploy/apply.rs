@@ -173,15 +173,7 @@ pub async fn apply(
             &foundation,
             deployment.parameters,
         );
-        follow(
-            arm,
-            &target.scope,
-            &name,
-            &body,
-            (interrupted, deployment.timeout),
-            ui,
-        )
-        .await?;
+        follow(arm, deployment, &name, &body, interrupted, ui).await?;
         applied.deployments.push(name);
     }
     if !pending.is_empty() {
@@ -213,15 +205,7 @@ pub async fn apply(
             deployment.template,
             deployment.parameters,
         );
-        follow(
-            arm,
-            &target.scope,
-            &target.name,
-            &body,
-            (interrupted, deployment.timeout),
-            ui,
-        )
-        .await?;
+        follow(arm, deployment, &target.name, &body, interrupted, ui).await?;
         applied.deployments.push(target.name.clone());
     }
     Ok(applied)
@@ -242,16 +226,17 @@ fn upload_error(upload: &Upload, error: UploadError) -> ApplyError {
 /// How often a waiting poll loop looks at the Ctrl-C flag.
 const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
 
-/// Starts a deployment and follows it to its end (or until Ctrl-C or the timeout), reporting
-/// operations as they change.
+/// Starts the deployment `name` (one of `deployment`'s steps) and follows it to its end (or
+/// until Ctrl-C or the deployment's timeout), reporting operations as they change.
 async fn follow(
     arm: &Arm,
-    scope: &Scope,
+    deployment: &Deployment<'_>,
     name: &str,
     body: &Value,
-    (interrupted, timeout): (&Arc<AtomicBool>, Duration),
+    interrupted: &AtomicBool,
     ui: &mut dyn Ui,
 ) -> Result<(), ApplyError> {
+    let (scope, timeout) = (&deployment.target.scope, deployment.timeout);
     let started = std::time::Instant::now();
     let (status_url, mut wait) = arm.start_deployment(scope, name, body).await?;
     let path = scope.deployment_path(name);
