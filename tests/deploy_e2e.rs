@@ -551,6 +551,24 @@ fn apply_watch_deploys_each_change_and_skips_broken_edits() {
 fn storage(world: &World) -> support::azurite::Azurite {
     let azurite =
         support::azurite::Azurite::start(&support::tools::azurite_blob(), &world.dir, &world.certs);
+    let created = blob_request(
+        world,
+        &[
+            "--request",
+            "PUT",
+            "--write-out",
+            "%{http_code}",
+            "--output",
+            "/dev/null",
+        ],
+        &format!("{}/packages?restype=container", azurite.endpoint()),
+    );
+    assert_eq!(String::from_utf8_lossy(&created), "201");
+    azurite
+}
+
+/// `curl` against the blob endpoint with a storage token from the stand-in; the response body.
+fn blob_request(world: &World, args: &[&str], url: &str) -> Vec<u8> {
     let token = Command::new("curl")
         .args(["--silent", "--show-error", "--cacert"])
         .arg(&world.certs.ca)
@@ -563,18 +581,16 @@ fn storage(world: &World) -> support::azurite::Azurite {
         .expect("run curl");
     let token: Value = serde_json::from_slice(&token.stdout).expect("a token response");
     let token = token["access_token"].as_str().expect("an access token");
-    let created = Command::new("curl")
+    let response = Command::new("curl")
         .args(["--silent", "--show-error", "--cacert"])
         .arg(&world.certs.ca)
-        .args(["--request", "PUT", "--header", "x-ms-version: 2023-11-03"])
-        .arg("--header")
+        .args(["--header", "x-ms-version: 2023-11-03", "--header"])
         .arg(format!("Authorization: Bearer {token}"))
-        .args(["--write-out", "%{http_code}", "--output", "/dev/null"])
-        .arg(format!("{}/packages?restype=container", azurite.endpoint()))
+        .args(args)
+        .arg(url)
         .output()
         .expect("run curl");
-    assert_eq!(String::from_utf8_lossy(&created.stdout), "201");
-    azurite
+    response.stdout
 }
 
 /// The object id the secured-batch example's `batchServiceObjectId` parameter gets.
@@ -657,6 +673,41 @@ fn a_first_apply_deploys_the_foundation_uploads_then_deploys_the_pools() {
     assert!(!third.stderr.contains("-foundation"), "{third:?}");
     assert!(third.stderr.contains("2 file(s) uploaded"), "{third:?}");
     assert_eq!(world.deployments_created(), 3);
+}
+
+#[test]
+fn a_large_package_goes_up_in_blocks_and_arrives_whole() {
+    let world = World::new("blocks", "secured-batch", json!({}));
+    let azurite = storage(&world);
+    // Two full blocks of 4 MiB and a short last one; bytes that differ from block to block.
+    let size = 2 * 4 * 1024 * 1024 + 12_345;
+    let package: Vec<u8> = (0..size).map(|i: usize| (i * 7 + i / 4096) as u8).collect();
+    std::fs::write(world.dir.join("program/dist/pricer-2.4.1.zip"), &package).expect("write");
+    let first = secured_batch(&world, &azurite.endpoint(), &[]);
+    first.exited(0);
+    assert!(first.stderr.contains("4 file(s) uploaded"), "{first:?}");
+
+    let blob = format!("{}/packages/pricer/2.4.1/pricer-2.4.1.zip", azurite.endpoint());
+    let stored = blob_request(&world, &[], &blob);
+    assert!(
+        stored == package,
+        "the blob holds other bytes ({} of {size}): {}\n{first:?}",
+        stored.len(),
+        String::from_utf8_lossy(&stored[..stored.len().min(300)])
+    );
+    let blocks = blob_request(
+        &world,
+        &[],
+        &format!("{blob}?comp=blocklist&blocklisttype=all"),
+    );
+    let blocks = String::from_utf8_lossy(&blocks);
+    assert_eq!(blocks.matches("<Block>").count(), 3, "{blocks}");
+    assert!(!blocks.contains("<UncommittedBlocks><Block>"), "{blocks}");
+
+    // The hash metadata came with the block list: the next apply finds the blob current.
+    let second = secured_batch(&world, &azurite.endpoint(), &[]);
+    second.exited(0);
+    assert_eq!(second.stderr.matches("unchanged ").count(), 4, "{second:?}");
 }
 
 #[test]

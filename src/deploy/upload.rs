@@ -2,11 +2,22 @@
 //! bearer token), skipping blobs that already hold the same bytes.
 //!
 //! A blob sblc uploads carries its SHA-256 in the metadata `sha256`; a blob whose metadata matches
-//! is left alone, so a second apply uploads nothing. The storage accounts accept no public
+//! is left alone, so a second apply uploads nothing. Files larger than [`BLOCK_SIZE`] go up in
+//! blocks (Put Block, then Put Block List), read from disk one block at a time: a package of
+//! hundreds of megabytes needs neither its size in memory nor one request that outlasts the
+//! request timeout on a slow VPN, and a failed block is retried on its own. The blocks are hashed
+//! as they are read, and committed only when the whole file has the hash the build pinned, so
+//! a file changed since the build never replaces the blob. The storage accounts accept no public
 //! traffic, so the data plane is reachable only from inside the network: when it is not,
 //! [`UploadError::Unreachable`] says so and what to do. sblc never opens a storage firewall.
 
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use base64::Engine;
 use reqwest::Method;
+use sha2::{Digest, Sha256};
 
 use super::auth::Credential;
 use super::cloud::{Endpoints, STORAGE_SCOPE};
@@ -17,6 +28,9 @@ use crate::emit::start_task::{Upload, UploadSource};
 const BLOB_API: &str = "2023-11-03";
 /// The metadata key holding a blob's SHA-256.
 const HASH_METADATA: &str = "x-ms-meta-sha256";
+/// Files up to this size go up in one request, larger ones in blocks of this size (Azure allows
+/// 50,000 blocks: 195 GiB).
+pub const BLOCK_SIZE: u64 = 4 * 1024 * 1024;
 
 /// Why an upload could not be done.
 #[derive(Debug, PartialEq, Eq)]
@@ -92,41 +106,102 @@ impl Uploader<'_> {
         if self.is_current(upload).await? {
             return Ok(Outcome::Current);
         }
-        let bytes = match &upload.source {
-            UploadSource::Script(_, text) => text.clone().into_bytes(),
-            UploadSource::File(path) => std::fs::read(path)
-                .map_err(|e| UploadError::Local(format!("cannot read {}: {e}", path.display())))?,
+        let url = self.url(upload)?;
+        match &upload.source {
+            UploadSource::Script(_, text) => {
+                self.put_blob(&url, upload, text.clone().into_bytes())
+                    .await?
+            }
+            UploadSource::File(path) => {
+                let file = File::open(path).map_err(|e| unreadable(path, e))?;
+                let size = file.metadata().map_err(|e| unreadable(path, e))?.len();
+                if size <= BLOCK_SIZE {
+                    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                    (&file)
+                        .read_to_end(&mut bytes)
+                        .map_err(|e| unreadable(path, e))?;
+                    self.put_blob(&url, upload, bytes).await?
+                } else {
+                    self.put_blocks(&url, upload, path, file).await?
+                }
+            }
             UploadSource::Elsewhere => {
                 return Err(UploadError::Local(format!(
                     "{} is not in storage (or has another SHA-256) and the program gives no local file to upload; upload it, with metadata sha256={}",
                     upload.blob_url, upload.sha256
                 )))
             }
-        };
-        let hash = crate::emit::start_task::sha256_hex(&bytes);
-        if hash != upload.sha256 {
-            return Err(UploadError::Local(format!(
-                "{} changed since the build (SHA-256 {hash}, the build pinned {}); build again",
-                source_name(upload),
-                upload.sha256
-            )));
         }
-        let url = self.url(upload)?;
-        let content_type = if url.ends_with(".zip") {
-            "application/zip"
-        } else {
-            "text/plain; charset=utf-8"
-        };
-        let request = Request::new(Method::PUT, url.clone())
+        Ok(Outcome::Uploaded)
+    }
+
+    /// The whole blob in one request.
+    async fn put_blob(
+        &self,
+        url: &str,
+        upload: &Upload,
+        bytes: Vec<u8>,
+    ) -> Result<(), UploadError> {
+        pinned_hash(upload, &Sha256::digest(&bytes))?;
+        let request = Request::new(Method::PUT, url.to_string())
             .header("x-ms-blob-type", "BlockBlob")
-            .header("content-type", content_type)
+            .header("content-type", content_type(url))
             .header(HASH_METADATA, upload.sha256.clone())
             .bytes(bytes);
+        self.expect_created(url, request).await
+    }
+
+    /// The blob in blocks, committed only if the file still has the pinned hash.
+    async fn put_blocks(
+        &self,
+        url: &str,
+        upload: &Upload,
+        path: &Path,
+        mut file: File,
+    ) -> Result<(), UploadError> {
+        let mut hasher = Sha256::new();
+        let mut ids = Vec::new();
+        loop {
+            let mut block = Vec::new();
+            (&mut file)
+                .take(BLOCK_SIZE)
+                .read_to_end(&mut block)
+                .map_err(|e| unreadable(path, e))?;
+            if block.is_empty() {
+                break;
+            }
+            hasher.update(&block);
+            let id = block_id(ids.len());
+            let request = Request::new(
+                Method::PUT,
+                format!("{url}?comp=block&blockid={}", query_escaped(&id)),
+            )
+            .bytes(block);
+            self.expect_created(url, request).await?;
+            ids.push(id);
+        }
+        // Uncommitted blocks change nothing; storage discards them after a week.
+        pinned_hash(upload, &hasher.finalize())?;
+        let list: String = ids
+            .iter()
+            .map(|id| format!("<Latest>{id}</Latest>"))
+            .collect();
+        let body =
+            format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>{list}</BlockList>");
+        let request = Request::new(Method::PUT, format!("{url}?comp=blocklist"))
+            .header("content-type", "application/xml")
+            .header("x-ms-blob-content-type", content_type(url))
+            .header(HASH_METADATA, upload.sha256.clone())
+            .bytes(body.into_bytes());
+        self.expect_created(url, request).await
+    }
+
+    async fn expect_created(&self, url: &str, request: Request) -> Result<(), UploadError> {
         let response = self.send(request).await?;
         if response.status == 201 {
-            Ok(Outcome::Uploaded)
+            Ok(())
         } else {
-            Err(refused(&url, &response))
+            Err(refused(url, &response))
         }
     }
 
@@ -152,6 +227,43 @@ impl Uploader<'_> {
             Err(Failure::Unreachable(why)) => Err(UploadError::Unreachable { endpoint, why }),
         }
     }
+}
+
+fn unreadable(path: &Path, error: std::io::Error) -> UploadError {
+    UploadError::Local(format!("cannot read {}: {error}", path.display()))
+}
+
+/// Checks that the bytes about to be committed are the ones the build pinned.
+fn pinned_hash(upload: &Upload, digest: &[u8]) -> Result<(), UploadError> {
+    let hash = crate::emit::start_task::hex(digest);
+    if hash == upload.sha256 {
+        return Ok(());
+    }
+    Err(UploadError::Local(format!(
+        "{} changed since the build (SHA-256 {hash}, the build pinned {}); build again",
+        source_name(upload),
+        upload.sha256
+    )))
+}
+
+fn content_type(url: &str) -> &'static str {
+    if url.ends_with(".zip") {
+        "application/zip"
+    } else {
+        "text/plain; charset=utf-8"
+    }
+}
+
+/// Block ids are Base64 of equally long texts (storage requires one length per blob).
+fn block_id(index: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("block-{index:06}"))
+}
+
+/// Base64's `+`, `/` and `=` escaped for a URL's query.
+fn query_escaped(id: &str) -> String {
+    id.replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
 }
 
 /// Where an upload's bytes come from, in words.
