@@ -637,6 +637,14 @@ fn a_first_apply_deploys_the_foundation_uploads_then_deploys_the_pools() {
         first.stderr.contains("4 file(s) uploaded"),
         "two scripts, two zips:\n{first:?}"
     );
+    let listed = first
+        .stderr
+        .find("Start-task files: 4 to upload, 0 unchanged (their storage is new")
+        .expect("the files listed with the plan");
+    assert!(
+        listed < foundation,
+        "listed before anything is deployed:\n{first:?}"
+    );
     let puts: Vec<String> = world
         .requests("PUT", "/deployments/")
         .iter()
@@ -671,6 +679,12 @@ fn a_first_apply_deploys_the_foundation_uploads_then_deploys_the_pools() {
     let third = secured_batch(&world, &azurite.endpoint(), &[]);
     third.exited(0);
     assert!(!third.stderr.contains("-foundation"), "{third:?}");
+    let listed = third
+        .stderr
+        .find("Start-task files: 2 to upload, 2 unchanged\n  upload    ")
+        .expect("the changed files listed before the question");
+    let uploading = third.stderr.find("uploading 2 start-task file(s)");
+    assert!(uploading.is_some_and(|at| listed < at), "{third:?}");
     assert!(third.stderr.contains("2 file(s) uploaded"), "{third:?}");
     assert_eq!(world.deployments_created(), 3);
 }
@@ -687,7 +701,10 @@ fn a_large_package_goes_up_in_blocks_and_arrives_whole() {
     first.exited(0);
     assert!(first.stderr.contains("4 file(s) uploaded"), "{first:?}");
 
-    let blob = format!("{}/packages/pricer/2.4.1/pricer-2.4.1.zip", azurite.endpoint());
+    let blob = format!(
+        "{}/packages/pricer/2.4.1/pricer-2.4.1.zip",
+        azurite.endpoint()
+    );
     let stored = blob_request(&world, &[], &blob);
     assert!(
         stored == package,

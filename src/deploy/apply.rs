@@ -1,10 +1,11 @@
 //! `apply`: deploying a build, in the order that makes a first apply on an empty subscription
 //! work end to end.
 //!
-//! 1. **Plan**: what-if on the whole template (done by the caller, who shows it and asks).
-//! 2. **Check the uploads**: which start-task scripts and package zips are not in storage yet
-//!    (a blob whose `sha256` metadata matches is current). When the plan creates the storage
-//!    account, nothing can be checked yet: every upload is pending.
+//! 1. **Plan**: what-if on the whole template (done by the caller).
+//! 2. **Check the uploads** ([`check_uploads`]): which start-task scripts and package zips are
+//!    not in storage yet (a blob whose `sha256` metadata matches is current). When the plan
+//!    creates the storage account, nothing can be checked yet: every upload is pending. The
+//!    caller shows the plan with the pending files and asks; [`apply`] does the rest.
 //! 3. **Foundation**: when uploads are pending, the plan creates their storage (an account or a
 //!    container) and the template has pools, deploy the template without its pools first
 //!    (deployment `<name>-foundation`): resource groups, network, storage account and
@@ -111,54 +112,73 @@ impl From<CallError> for ApplyError {
     }
 }
 
-/// Runs steps 2 to 5 of the module documentation for a deployment whose plan the caller has
-/// shown (and had confirmed).
-pub async fn apply(
+/// The start-task files of a deployment, sorted by whether storage already has them.
+#[derive(Debug, Default)]
+pub struct Uploads<'a> {
+    /// To upload (all of them when the plan creates the storage account).
+    pub pending: Vec<&'a Upload>,
+    /// Already in storage with the same SHA-256.
+    pub current: Vec<&'a Upload>,
+    /// Whether the plan creates a storage account: then nothing could be checked.
+    pub storage_is_new: bool,
+}
+
+/// Step 2 of the module documentation: which files storage lacks (none with `skip_upload`).
+pub async fn check_uploads<'a>(
     arm: &Arm,
-    deployment: &Deployment<'_>,
+    deployment: &Deployment<'a>,
     plan: &Plan,
-    interrupted: &Arc<AtomicBool>,
-    ui: &mut dyn Ui,
-) -> Result<Applied, ApplyError> {
-    let uploader = Uploader {
-        http: arm.http(),
-        endpoints: arm.endpoints(),
-        credential: arm.credential(),
-    };
-    let mut applied = Applied {
-        deployments: Vec::new(),
-        uploaded: 0,
-        already_current: 0,
-    };
+) -> Result<Uploads<'a>, ApplyError> {
     let storage_is_new = plan.changes.iter().any(|c| {
         c.change_type == super::whatif::ChangeType::Create
             && c.resource_id
                 .to_ascii_lowercase()
                 .contains("/providers/microsoft.storage/storageaccounts/")
     });
-    let mut pending = Vec::new();
-    if !deployment.skip_upload {
-        for upload in deployment.uploads {
-            if storage_is_new {
-                pending.push(upload);
-                continue;
-            }
-            match uploader.is_current(upload).await {
-                Ok(true) => {
-                    applied.already_current += 1;
-                    ui.uploaded(upload, upload::Outcome::Current);
-                }
-                Ok(false) => pending.push(upload),
-                Err(error) => return Err(upload_error(upload, error)),
-            }
+    let mut uploads = Uploads {
+        storage_is_new,
+        ..Uploads::default()
+    };
+    if deployment.skip_upload {
+        return Ok(uploads);
+    }
+    if storage_is_new {
+        uploads.pending = deployment.uploads.iter().collect();
+        return Ok(uploads);
+    }
+    let uploader = Uploader::of(arm);
+    for upload in deployment.uploads {
+        match uploader.is_current(upload).await {
+            Ok(true) => uploads.current.push(upload),
+            Ok(false) => uploads.pending.push(upload),
+            Err(error) => return Err(upload_error(upload, error)),
         }
     }
+    Ok(uploads)
+}
+
+/// Runs steps 3 to 5 of the module documentation for a deployment whose plan and uploads the
+/// caller has shown (and had confirmed).
+pub async fn apply(
+    arm: &Arm,
+    deployment: &Deployment<'_>,
+    plan: &Plan,
+    uploads: &Uploads<'_>,
+    interrupted: &Arc<AtomicBool>,
+    ui: &mut dyn Ui,
+) -> Result<Applied, ApplyError> {
+    let mut applied = Applied {
+        deployments: Vec::new(),
+        uploaded: 0,
+        already_current: uploads.current.len(),
+    };
+    let pending = &uploads.pending;
     if !plan.has_changes() && pending.is_empty() {
         return Ok(applied);
     }
     let target = deployment.target;
     // The foundation is needed only when the files have nowhere to go yet.
-    if !pending.is_empty() && storage_is_new && template::has_pools(deployment.template) {
+    if !pending.is_empty() && uploads.storage_is_new && template::has_pools(deployment.template) {
         if was_interrupted(interrupted) {
             return Err(ApplyError::Interrupted);
         }
@@ -179,7 +199,8 @@ pub async fn apply(
     if !pending.is_empty() {
         ui.step(&format!("uploading {} start-task file(s)", pending.len()));
     }
-    for upload in pending {
+    let uploader = Uploader::of(arm);
+    for upload in pending.iter().copied() {
         if was_interrupted(interrupted) {
             return Err(ApplyError::Interrupted);
         }

@@ -88,6 +88,15 @@ pub struct Uploader<'a> {
 }
 
 impl Uploader<'_> {
+    /// Uploads with `arm`'s client, endpoints and sign-in.
+    pub fn of(arm: &super::arm::Arm) -> Uploader<'_> {
+        Uploader {
+            http: arm.http(),
+            endpoints: arm.endpoints(),
+            credential: arm.credential(),
+        }
+    }
+
     /// Whether the blob already holds content with this upload's hash.
     pub async fn is_current(&self, upload: &Upload) -> Result<bool, UploadError> {
         let url = self.url(upload)?;

@@ -256,19 +256,9 @@ fn apply_once(
     };
     let files = program_files(&args.target.file, Some(&planned.outcome));
     show_plan(&planned, output);
-    if planned.plan.has_changes() && !args.yes && !ui::ask("Deploy these changes? [y/N] ") {
-        output.say("nothing deployed");
-        return (ExitCode::SUCCESS, files);
-    }
     let Some(built) = &planned.outcome.value else {
         return (ExitCode::from(EXIT_INPUT_ERRORS), files);
     };
-    let mut terminal = Terminal::new(
-        output,
-        &planned.outcome.program.sources,
-        &planned.origins,
-        args.cancel_on_interrupt,
-    );
     let deployment = apply::Deployment {
         target: &planned.target,
         template: &planned.template,
@@ -277,12 +267,37 @@ fn apply_once(
         skip_upload: args.skip_upload,
         timeout: std::time::Duration::from_secs(args.timeout.saturating_mul(60)),
     };
+    let uploads = session.runtime.block_on(apply::check_uploads(
+        &session.arm,
+        &deployment,
+        &planned.plan,
+    ));
+    let uploads = match uploads {
+        Ok(uploads) => uploads,
+        Err(error) => {
+            report_failure(&error, &planned, output);
+            return (ExitCode::from(exit_code(&error)), files);
+        }
+    };
+    show_uploads(&uploads, output);
+    let changes = planned.plan.has_changes() || !uploads.pending.is_empty();
+    if changes && !args.yes && !ui::ask("Deploy these changes? [y/N] ") {
+        output.say("nothing deployed");
+        return (ExitCode::SUCCESS, files);
+    }
+    let mut terminal = Terminal::new(
+        output,
+        &planned.outcome.program.sources,
+        &planned.origins,
+        args.cancel_on_interrupt,
+    );
     // From here on, Ctrl-C is a question for a running deployment, not the end of sblc.
     super::interrupt::catch();
     let result = session.runtime.block_on(apply::apply(
         &session.arm,
         &deployment,
         &planned.plan,
+        &uploads,
         &session.interrupted,
         &mut terminal,
     ));
@@ -305,13 +320,7 @@ fn apply_once(
         }
         Err(error) => {
             report_failure(&error, &planned, output);
-            // Azure refused the program (or storage a file): the input's fault, 1. Nothing
-            // reached, or the run stopped: 2, as for I/O errors.
-            let code = match error {
-                ApplyError::Failed { .. } | ApplyError::Upload { .. } => EXIT_INPUT_ERRORS,
-                _ => EXIT_USAGE,
-            };
-            return (ExitCode::from(code), files);
+            return (ExitCode::from(exit_code(&error)), files);
         }
     }
     *last_applied = Some((
@@ -319,6 +328,42 @@ fn apply_once(
         planned.parameters.clone(),
     ));
     (ExitCode::SUCCESS, files)
+}
+
+/// Azure refused the program (or storage a file): the input's fault, 1. Nothing reached, or
+/// the run stopped: 2, as for I/O errors.
+fn exit_code(error: &ApplyError) -> u8 {
+    match error {
+        ApplyError::Failed { .. } | ApplyError::Upload { .. } => EXIT_INPUT_ERRORS,
+        _ => EXIT_USAGE,
+    }
+}
+
+/// The start-task files after the plan: which go up, which storage already has.
+fn show_uploads(uploads: &apply::Uploads, output: &Output) {
+    let total = uploads.pending.len() + uploads.current.len();
+    if total == 0 {
+        return;
+    }
+    let when = if uploads.storage_is_new {
+        " (their storage is new: all go up once it exists)"
+    } else {
+        ""
+    };
+    output.say(format_args!(
+        "Start-task files: {} to upload, {} unchanged{when}",
+        uploads.pending.len(),
+        uploads.current.len()
+    ));
+    let lines = (uploads.pending.iter().map(|u| ("upload", u)))
+        .chain(uploads.current.iter().map(|u| ("unchanged", u)));
+    for (word, upload) in lines {
+        output.say(format_args!(
+            "  {word:<9} {} -> {}",
+            sblc::deploy::upload::source_name(upload),
+            upload.blob_url
+        ));
+    }
 }
 
 /// The template without its `metadata` (generator and inputs hash): a comment-only edit changes
