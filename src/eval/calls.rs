@@ -14,7 +14,7 @@ use super::error::{a, fail, traced, Fallible};
 use super::ir::{Ir, LambdaIr, ParamIr, PatternIr};
 use super::machine::Machine;
 use super::symbol::Sym;
-use super::value::{Arg, Env, Function, Origins, State, Thunk, Value};
+use super::value::{Arg, Env, Function, Origins, Slots, State, Thunk, Value};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 
@@ -133,10 +133,7 @@ impl Machine {
     ) -> Fallible<Value> {
         // The caller's call sites when the call is in the program; a builtin's (`map f xs`)
         // are those around the function's definition.
-        let origins = Some(Rc::new(Origins {
-            span: arg.span,
-            outer: caller.unwrap_or(closure).origins.clone(),
-        }));
+        let origins = Some(self.call_origins(arg.span, &caller.unwrap_or(closure).origins));
         self.descend(call_span, |m| {
             let env = match &lambda.param {
                 ParamIr::Name { annotation } => {
@@ -153,7 +150,7 @@ impl Machine {
                         None => arg.thunk,
                     };
                     Rc::new(Env {
-                        slots: Box::new([thunk]),
+                        slots: Slots::One(thunk),
                         parent: Some(closure.clone()),
                         origins,
                     })
@@ -240,7 +237,7 @@ impl Machine {
             slots.push(Thunk::ready(value.clone()));
         }
         let env = Rc::new(Env {
-            slots: slots.into_boxed_slice(),
+            slots: slots.into(),
             parent: Some(closure.clone()),
             origins,
         });
@@ -284,6 +281,30 @@ fn unexpected_field(pattern: &PatternIr, extra: Sym, arg: Span) -> Diagnostic {
     match did_you_mean(&extra, names.iter().map(|s| &**s)) {
         Some(best) => d.with_help(format!("did you mean `{best}`?")),
         None => d.with_help("remove the field, or add `...` to the pattern to accept other fields"),
+    }
+}
+
+impl Machine {
+    /// The call-site list of a call at `span` from a frame whose list is `outer`. Lists never
+    /// change once made, so one equal to a recent call's is shared instead of allocated again:
+    /// a builtin applying a function to every item of a list (`map`, `foldl`) makes the same
+    /// lists, alternating between a curried function's two frames, for every item.
+    fn call_origins(&mut self, span: Span, outer: &Option<Rc<Origins>>) -> Rc<Origins> {
+        let same_outer = |origins: &Origins| match (&origins.outer, outer) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        let mut recent = self.recent_origins.iter().flatten();
+        if let Some(origins) = recent.find(|origins| origins.span == span && same_outer(origins)) {
+            return origins.clone();
+        }
+        let origins = Rc::new(Origins {
+            span,
+            outer: outer.clone(),
+        });
+        self.recent_origins[1] = self.recent_origins[0].replace(origins.clone());
+        origins
     }
 }
 

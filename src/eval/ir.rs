@@ -37,7 +37,7 @@ pub enum IrKind {
         slot: u32,
     },
     List(Vec<Rc<Ir>>),
-    Record(Box<RecordIr>),
+    Record(RecordIr),
     Let {
         frame: FrameIr,
         body: Box<Ir>,
@@ -62,11 +62,11 @@ pub enum IrKind {
         target: Box<Ir>,
         path: Vec<Sym>,
     },
+    /// `lhs op rhs`, both operands in one allocation.
     Binary {
         op: BinOp,
         op_span: Span,
-        lhs: Box<Ir>,
-        rhs: Box<Ir>,
+        operands: Box<[Ir; 2]>,
     },
     Neg(Box<Ir>),
     Not(Box<Ir>),
@@ -103,10 +103,11 @@ pub struct FrameIr {
     pub recursive: bool,
 }
 
-/// A record under construction: an optional frame, then fields in definition order.
+/// A record under construction: an optional frame, then fields in definition order (their
+/// names distinct).
 pub struct RecordIr {
-    pub frame: Option<FrameIr>,
-    pub fields: Vec<(Sym, FieldIr)>,
+    pub frame: Option<Box<FrameIr>>,
+    pub fields: Box<[(Sym, FieldIr)]>,
 }
 
 pub enum FieldIr {

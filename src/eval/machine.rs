@@ -23,7 +23,9 @@ use super::error::{
 use super::ir::{FieldIr, FrameIr, Ir, IrKind, RecordIr, StrPartIr};
 use super::ops;
 use super::symbol::Sym;
-use super::value::{Application, Arg, Env, Function, Record, State, Step, Thunk, Value};
+use super::value::{
+    Application, Arg, Env, Function, Origins, Record, Slots, State, Step, Thunk, Value,
+};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
@@ -50,6 +52,9 @@ pub struct Machine {
     pub(crate) scratch: String,
     /// The call sites around the declaring builtin being called (see [`Machine::origin_trace`]).
     pub(crate) origins: Vec<Span>,
+    /// The call-site lists made for the last calls, newest first, shared by calls that make the
+    /// same list again (see [`Machine::call_origins`]).
+    pub(crate) recent_origins: [Option<Rc<Origins>>; 2],
 }
 
 impl Default for Machine {
@@ -66,6 +71,7 @@ impl Machine {
             stack_top: std::ptr::addr_of!(marker) as usize,
             scratch: String::new(),
             origins: Vec::new(),
+            recent_origins: [None, None],
         }
     }
 
@@ -183,7 +189,7 @@ impl Machine {
                 .map(|code| Self::thunk(code, env))
                 .collect();
             return Rc::new(Env {
-                slots,
+                slots: Slots::Many(slots),
                 parent: Some(env.clone()),
                 origins: env.origins.clone(),
             });
@@ -199,7 +205,7 @@ impl Machine {
             })
             .collect();
         let new = Rc::new(Env {
-            slots,
+            slots: Slots::Many(slots),
             parent: Some(env.clone()),
             origins: env.origins.clone(),
         });
@@ -248,9 +254,11 @@ impl Machine {
             IrKind::Binary {
                 op,
                 op_span,
-                lhs,
-                rhs,
-            } => self.binary(*op, *op_span, lhs, rhs, env),
+                operands,
+            } => {
+                let [lhs, rhs] = &**operands;
+                self.binary(*op, *op_span, lhs, rhs, env)
+            }
             IrKind::Neg(operand) => self.negate(operand, ir.span, env),
             IrKind::Not(operand) => Ok(Value::Bool(!self.eval_bool(operand, env, "`!`")?)),
             IrKind::Assert {
@@ -392,7 +400,7 @@ impl Machine {
             None => env,
         };
         let mut fields = Record::with_capacity(record.fields.len());
-        for (name, field) in &record.fields {
+        for (name, field) in &*record.fields {
             let thunk = match field {
                 FieldIr::Slot(slot) => match env.slots.get(*slot as usize) {
                     Some(thunk) => thunk.clone(),
@@ -400,7 +408,7 @@ impl Machine {
                 },
                 FieldIr::Code(code) => Self::thunk(code, env),
             };
-            fields.fields.insert(*name, thunk);
+            fields.fields.push_new(*name, thunk);
         }
         Value::Record(Rc::new(fields))
     }

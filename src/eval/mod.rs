@@ -22,13 +22,13 @@ mod calls;
 mod contract;
 mod deploy;
 mod error;
-mod fields;
 mod ir;
 mod json;
 mod lower;
 mod machine;
 mod ops;
 mod paths;
+mod sym_map;
 mod symbol;
 mod value;
 

@@ -10,19 +10,17 @@
 //! so neither do the symbols inside them.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+
+use indexmap::IndexSet;
 
 /// An interned name. Cheap to copy, compare and hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sym(u32);
 
-#[derive(Default)]
-struct Interner {
-    ids: HashMap<Rc<str>, Sym, NameBuildHasher>,
-    names: Vec<Rc<str>>,
-}
+/// Every name interned on this thread; a symbol is its name's position.
+type Interner = IndexSet<Rc<str>, NameBuildHasher>;
 
 thread_local! {
     static INTERNER: RefCell<Interner> = RefCell::new(Interner::default());
@@ -33,26 +31,33 @@ impl Sym {
     pub fn intern(name: &str) -> Sym {
         INTERNER.with(|cell| {
             let mut interner = cell.borrow_mut();
-            if let Some(sym) = interner.ids.get(name) {
-                return *sym;
-            }
-            let sym = Sym(interner.names.len() as u32);
-            let name: Rc<str> = Rc::from(name);
-            interner.names.push(name.clone());
-            interner.ids.insert(name, sym);
-            sym
+            let index = match interner.get_index_of(name) {
+                Some(index) => index,
+                None => interner.insert_full(Rc::from(name)).0,
+            };
+            Sym(index as u32)
         })
+    }
+
+    /// Like [`Sym::intern`], keeping `name` itself (not a copy) if it is new: hashes it once.
+    pub fn intern_shared(name: &Rc<str>) -> Sym {
+        INTERNER.with(|cell| Sym(cell.borrow_mut().insert_full(name.clone()).0 as u32))
+    }
+
+    /// Makes room for `additional` new names at once, instead of growing step by step.
+    pub fn reserve(additional: usize) {
+        INTERNER.with(|cell| cell.borrow_mut().reserve(additional));
     }
 
     /// The symbol for `name` if it was ever interned: a name never interned cannot be a field
     /// of any record, which lets lookups by string skip the interner's growth.
     pub fn existing(name: &str) -> Option<Sym> {
-        INTERNER.with(|cell| cell.borrow().ids.get(name).copied())
+        INTERNER.with(|cell| cell.borrow().get_index_of(name).map(|i| Sym(i as u32)))
     }
 
     /// The name as text.
     pub fn name(self) -> Rc<str> {
-        INTERNER.with(|cell| cell.borrow().names[self.0 as usize].clone())
+        INTERNER.with(|cell| cell.borrow()[self.0 as usize].clone())
     }
 }
 

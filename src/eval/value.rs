@@ -27,8 +27,8 @@ use std::rc::Rc;
 
 use super::builtins::Builtin;
 use super::contract::{Contract, ContractPath, ContractSite};
-use super::fields::FieldMap;
 use super::ir::{Ir, LambdaIr};
+use super::sym_map::SymMap;
 use super::symbol::Sym;
 use crate::source::Span;
 
@@ -170,13 +170,13 @@ impl PathValue {
 /// A record: fields in definition order, each lazy.
 #[derive(Clone, Default)]
 pub struct Record {
-    pub(crate) fields: FieldMap,
+    pub(crate) fields: SymMap<Thunk>,
 }
 
 impl Record {
     pub(crate) fn with_capacity(n: usize) -> Record {
         Record {
-            fields: FieldMap::with_capacity(n),
+            fields: SymMap::with_capacity(n),
         }
     }
 
@@ -230,13 +230,46 @@ pub struct Arg {
 /// One frame of variables. Slots are filled when the frame is made; recursive frames make their
 /// thunks first, then point them at the frame (see [`Thunk::fill`]).
 pub struct Env {
-    pub(crate) slots: Box<[Thunk]>,
+    pub(crate) slots: Slots,
     pub(crate) parent: Option<Rc<Env>>,
     /// The call sites that led to this frame, innermost first: a function call's frame adds the
     /// span of its argument to its caller's list; other frames share their parent's. Declarations
     /// read it to find the user's line that led to them, also through stdlib functions. Only
     /// spans are kept, so frames never keep each other alive.
     pub(crate) origins: Option<Rc<Origins>>,
+}
+
+/// The thunks of a frame. A function of one parameter makes a frame of one slot on every call:
+/// that slot is kept inline, saving an allocation per call.
+pub(crate) enum Slots {
+    One(Thunk),
+    Many(Box<[Thunk]>),
+}
+
+impl std::ops::Deref for Slots {
+    type Target = [Thunk];
+
+    fn deref(&self) -> &[Thunk] {
+        match self {
+            Slots::One(thunk) => std::slice::from_ref(thunk),
+            Slots::Many(thunks) => thunks,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Slots {
+    fn deref_mut(&mut self) -> &mut [Thunk] {
+        match self {
+            Slots::One(thunk) => std::slice::from_mut(thunk),
+            Slots::Many(thunks) => thunks,
+        }
+    }
+}
+
+impl From<Vec<Thunk>> for Slots {
+    fn from(thunks: Vec<Thunk>) -> Slots {
+        Slots::Many(thunks.into_boxed_slice())
+    }
 }
 
 /// One call site in a frame's list of [`Env::origins`].
@@ -248,7 +281,7 @@ pub(crate) struct Origins {
 impl Env {
     pub(crate) fn root() -> Rc<Env> {
         Rc::new(Env {
-            slots: Box::new([]),
+            slots: Slots::Many(Box::new([])),
             parent: None,
             origins: None,
         })
