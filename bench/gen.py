@@ -52,6 +52,19 @@ with open(os.path.join(out, "records.sbl"), "w") as f:
 with open(os.path.join(out, "records.nix"), "w") as f:
     f.write(ITEM_NIX)
 
+# Type checker workloads that a quadratic path would show: 1,000 and 10,000 bindings of the
+# generated file above (their times' ratio should stay near 10), 10,000 records with distinct
+# fields, 5,000 bindings with two unknown names each (did-you-mean for every one).
+with open(os.path.join(out, "bindings.sbl")) as f:
+    full = f.read().splitlines()
+small = full[:1001] + ["in foldl (sum: b: sum + b.v) 0 [ " + " ".join(f"b{i}" for i in range(1000)) + " ]"]
+with open(os.path.join(out, "bindings-1000.sbl"), "w") as f:
+    f.write("\n".join(small) + "\n")
+with open(os.path.join(out, "distinct-fields.sbl"), "w") as f:
+    f.write("[ " + " ".join(f"{{ f{i} = {i}; }}" for i in range(10_000)) + " ]\n")
+with open(os.path.join(out, "unknown-names.sbl"), "w") as f:
+    f.write("let\n" + "".join(f"  value{i} = valu{i} + missing;\n" for i in range(5_000)) + "in value0\n")
+
 # resources-N.sbl: N raw resources (virtual networks with NSGs referring to each other), for the
 # build benchmark; linear growth is checked with N = 100, 250, 500, 1000.
 for count in (100, 250, 500, 1000):

@@ -1,21 +1,17 @@
-//! The checker on large and absurd input: near-linear time on a generated file with ten
-//! thousand bindings, and no panic on anything the parser produces.
+//! The checker on large and absurd input: a generated file with ten thousand bindings, deep
+//! nesting, and no panic on anything the parser produces. (How its time grows with the input
+//! is measured by `bench/run.sh language`, not here: a test does not time.)
 
 mod types_support;
-
-use std::time::{Duration, Instant};
 
 use sblc::driver::with_large_stack;
 use sblc::load::load_text;
 
-/// Parses and checks `text`; returns the number of type diagnostics and the time the type
-/// check took.
-fn parse_and_check(text: String) -> (usize, Duration) {
+/// Parses and checks `text`; returns the number of type diagnostics.
+fn parse_and_check(text: String) -> usize {
     with_large_stack(move || {
         let (program, _) = load_text("main.sbl", &text, &std::env::temp_dir());
-        let start = Instant::now();
-        let report = sblc::types::check(&program);
-        (report.diagnostics.len(), start.elapsed())
+        sblc::types::check(&program).diagnostics.len()
     })
 }
 
@@ -38,21 +34,8 @@ fn generated(bindings: usize) -> String {
 }
 
 #[test]
-fn ten_thousand_bindings_check_in_near_linear_time() {
-    let (small_errors, small) = parse_and_check(generated(1_000));
-    let (errors, large) = parse_and_check(generated(10_000));
-    assert_eq!(small_errors, 0);
-    assert_eq!(errors, 0);
-    // Ten times the input must not take a hundred times as long (with slack for noise).
-    assert!(
-        large < small * 30 + Duration::from_millis(50),
-        "1k: {small:?}, 10k: {large:?}"
-    );
-    let budget = if cfg!(debug_assertions) { 2_000 } else { 100 };
-    assert!(
-        large < Duration::from_millis(budget),
-        "10k bindings took {large:?}"
-    );
+fn ten_thousand_chained_bindings_check_without_errors() {
+    assert_eq!(parse_and_check(generated(10_000)), 0);
 }
 
 #[test]
@@ -62,7 +45,7 @@ fn a_record_with_ten_thousand_fields() {
         text.push_str(&format!("  f{i} = {i};\n"));
     }
     text.push_str("}; in [ r.f0 r.f9999 (r.f10000 or 0) ]\n");
-    let (errors, _) = parse_and_check(text);
+    let errors = parse_and_check(text);
     assert_eq!(errors, 0);
 }
 
@@ -72,13 +55,13 @@ fn deep_operator_chains_do_not_overflow() {
     for _ in 0..50_000 {
         text.push_str(" + 1");
     }
-    let (errors, _) = parse_and_check(text);
+    let errors = parse_and_check(text);
     assert_eq!(errors, 0);
     let mut text = String::from("f");
     for _ in 0..50_000 {
         text.push_str(" 1");
     }
-    let (errors, _) = parse_and_check(format!("let f :: Any = x: f; in {text}"));
+    let errors = parse_and_check(format!("let f :: Any = x: f; in {text}"));
     assert_eq!(errors, 0);
 }
 
@@ -205,25 +188,18 @@ fn exhaustive_small_programs_never_panic() {
 }
 
 #[test]
-fn a_list_of_records_with_distinct_fields_stays_linear() {
+fn a_list_of_records_with_distinct_fields_checks() {
     let items: Vec<String> = (0..10_000).map(|i| format!("{{ f{i} = {i}; }}")).collect();
     let text = format!("[ {} ]", items.join(" "));
-    let (errors, took) = parse_and_check(text);
-    assert_eq!(errors, 0);
-    let budget = if cfg!(debug_assertions) { 2_000 } else { 100 };
-    assert!(took < Duration::from_millis(budget), "took {took:?}");
+    assert_eq!(parse_and_check(text), 0);
 }
 
 #[test]
-fn thousands_of_unknown_names_are_reported_quickly() {
+fn thousands_of_unknown_names_are_each_reported() {
     let mut text = String::from("let\n");
     for i in 0..5_000 {
         text.push_str(&format!("  value{i} = valu{i} + missing;\n"));
     }
     text.push_str("in value0\n");
-    let (errors, took) = parse_and_check(text);
-    assert_eq!(errors, 10_000);
-    eprintln!("10,000 unknown names: {took:?}");
-    let budget = if cfg!(debug_assertions) { 5_000 } else { 300 };
-    assert!(took < Duration::from_millis(budget), "took {took:?}");
+    assert_eq!(parse_and_check(text), 10_000);
 }
