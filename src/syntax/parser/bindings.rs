@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use foldhash::fast::FixedState;
 
-use super::{ident_of, Parser};
+use super::Parser;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -23,7 +23,7 @@ pub(super) enum Context {
 
 impl Parser<'_> {
     pub(super) fn parse_record(&mut self, recursive: bool) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let bindings = self.parse_bindings(Context::Record);
         self.close(TokenKind::RBrace, open, "record");
         Expr {
@@ -87,23 +87,23 @@ impl Parser<'_> {
 
     fn parse_binding(&mut self, context: Context) -> Option<Binding> {
         let start = self.current().span;
-        let kind = match self.current().kind.clone() {
+        let kind = match &self.current().kind {
             TokenKind::Inherit => self.parse_inherit(),
             TokenKind::Ident(name)
-                if &*name == "type" && matches!(self.peek_kind(1), TokenKind::Ident(_)) =>
+                if &**name == "type" && matches!(self.peek_kind(1), TokenKind::Ident(_)) =>
             {
                 self.parse_type_alias(context)
             }
             TokenKind::Ident(_) | TokenKind::StrOpen => self.parse_field_binding()?,
-            _ => {
-                let token = self.current().clone();
+            kind => {
+                let message = format!(
+                    "expected a binding (`name = value;`), found {}",
+                    kind.describe()
+                );
                 self.push_diagnostic(Diagnostic::new(
                     Code::UnexpectedToken,
-                    format!(
-                        "expected a binding (`name = value;`), found {}",
-                        token.kind.describe()
-                    ),
-                    token.span,
+                    message,
+                    start,
                     "expected a binding",
                 ));
                 self.skip_binding();
@@ -143,15 +143,14 @@ impl Parser<'_> {
         };
         let mut names = Vec::new();
         while let TokenKind::Ident(_) = self.current().kind {
-            let token = self.bump();
-            names.push(ident_of(&token));
+            names.push(self.bump_ident());
         }
         BindingKind::Inherit { source, names }
     }
 
     fn parse_type_alias(&mut self, context: Context) -> BindingKind {
-        let keyword = self.bump().span;
-        let name = ident_of(&self.bump());
+        let keyword = self.bump();
+        let name = self.bump_ident();
         if context == Context::Record {
             self.push_diagnostic(
                 Diagnostic::new(
@@ -179,7 +178,7 @@ impl Parser<'_> {
             after_value.end as usize,
             after_value.end as usize,
         );
-        let found = self.current().clone();
+        let found = self.current();
         let closes = match found.kind {
             TokenKind::Eof => true,
             TokenKind::RBrace => context == Context::Record,
@@ -210,12 +209,13 @@ impl Parser<'_> {
             );
             return;
         }
+        let message = format!(
+            "expected `;` after the binding, found {}",
+            found.kind.describe()
+        );
         self.push_diagnostic(Diagnostic::new(
             Code::UnexpectedToken,
-            format!(
-                "expected `;` after the binding, found {}",
-                found.kind.describe()
-            ),
+            message,
             found.span,
             "expected `;`",
         ));
@@ -224,11 +224,12 @@ impl Parser<'_> {
 
     /// Reports and drops a closing bracket that closes nothing here.
     fn unmatched_closer(&mut self) {
-        let token = self.bump();
+        let message = format!("unmatched {}", self.current().kind.describe());
+        let span = self.bump();
         self.push_diagnostic(Diagnostic::new(
             Code::UnexpectedToken,
-            format!("unmatched {}", token.kind.describe()),
-            token.span,
+            message,
+            span,
             "closes nothing here",
         ));
     }
@@ -282,7 +283,7 @@ impl Parser<'_> {
         let start = self.current().span;
         let param = match self.current().kind {
             TokenKind::Ident(_) if matches!(self.peek_kind(1), TokenKind::At) => {
-                let bind = ident_of(&self.bump());
+                let bind = self.bump_ident();
                 self.bump(); // `@`
                 if self.at(&TokenKind::LBrace) {
                     self.parse_pattern(Some(bind))
@@ -295,13 +296,13 @@ impl Parser<'_> {
                 }
             }
             TokenKind::Ident(_) => Param::Name {
-                name: ident_of(&self.bump()),
+                name: self.bump_ident(),
                 ty: None,
             },
             _ => {
                 let pattern = self.parse_pattern(None);
                 if self.eat(&TokenKind::At) {
-                    match (pattern, self.current().kind.clone()) {
+                    match (pattern, &self.current().kind) {
                         (
                             Param::Pattern {
                                 fields, open, span, ..
@@ -310,7 +311,7 @@ impl Parser<'_> {
                         ) => Param::Pattern {
                             fields,
                             open,
-                            bind: Some(ident_of(&self.bump())),
+                            bind: Some(self.bump_ident()),
                             span,
                         },
                         (pattern, _) => {
@@ -336,19 +337,19 @@ impl Parser<'_> {
 
     /// pattern := `{` [field (`,` field)*] [`,` `...`] `}`, field := name [`::` type] [`?` expr]
     fn parse_pattern(&mut self, bind: Option<Ident>) -> Param {
-        let open_span = self.bump().span;
+        let open_span = self.bump();
         let mut fields: Vec<PatternField> = Vec::new();
         let mut open = false;
         let mut seen: HashMap<Rc<str>, Span, FixedState> = HashMap::default();
         loop {
-            match self.current().kind.clone() {
+            match &self.current().kind {
                 TokenKind::RBrace | TokenKind::Eof => break,
                 TokenKind::Ellipsis => {
                     self.bump();
                     open = true;
                 }
                 TokenKind::Ident(_) => {
-                    let name = ident_of(&self.bump());
+                    let name = self.bump_ident();
                     let ty = self.eat(&TokenKind::DoubleColon).then(|| self.parse_type());
                     let default = self.eat(&TokenKind::Question).then(|| self.parse_expr());
                     if let Some(first) = seen.insert(name.name.clone(), name.span) {
@@ -365,15 +366,15 @@ impl Parser<'_> {
                         fields.push(PatternField { name, ty, default });
                     }
                 }
-                _ => {
-                    let token = self.current().clone();
+                kind => {
+                    let message = format!(
+                        "expected a field name in the pattern, found {}",
+                        kind.describe()
+                    );
                     self.push_diagnostic(Diagnostic::new(
                         Code::UnexpectedToken,
-                        format!(
-                            "expected a field name in the pattern, found {}",
-                            token.kind.describe()
-                        ),
-                        token.span,
+                        message,
+                        self.current().span,
                         "expected a field name",
                     ));
                     self.skip_until(|k| matches!(k, TokenKind::Comma | TokenKind::RBrace));

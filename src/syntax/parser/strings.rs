@@ -15,11 +15,12 @@ enum RawPart {
 
 impl Parser<'_> {
     pub(super) fn parse_string(&mut self) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let mut parts = Vec::new();
         loop {
-            match self.current().kind.clone() {
+            match &self.current().kind {
                 TokenKind::StrText(text) => {
+                    let text = text.clone();
                     self.bump();
                     parts.push(StrPart::Literal(text));
                 }
@@ -41,21 +42,17 @@ impl Parser<'_> {
     }
 
     fn parse_interpolation(&mut self) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let expr = self.parse_expr();
         if !self.eat(&TokenKind::InterpolationClose) {
-            let found = self.current().clone();
+            let found = self.current();
+            let message = format!(
+                "expected `}}` to close the interpolation, found {}",
+                found.kind.describe()
+            );
             self.push_diagnostic(
-                Diagnostic::new(
-                    Code::UnclosedDelimiter,
-                    format!(
-                        "expected `}}` to close the interpolation, found {}",
-                        found.kind.describe()
-                    ),
-                    found.span,
-                    "expected `}`",
-                )
-                .with_label(open, "interpolation opened here"),
+                Diagnostic::new(Code::UnclosedDelimiter, message, found.span, "expected `}`")
+                    .with_label(open, "interpolation opened here"),
             );
             self.skip_until(|k| matches!(k, TokenKind::InterpolationClose | TokenKind::StrClose));
             self.eat(&TokenKind::InterpolationClose);
@@ -64,13 +61,13 @@ impl Parser<'_> {
     }
 
     pub(super) fn parse_indented_string(&mut self) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let mut raw = Vec::new();
         loop {
-            match self.current().kind.clone() {
+            match &self.current().kind {
                 TokenKind::IndentedText(text) => {
-                    self.bump();
                     raw.push(RawPart::Text(text.to_string()));
+                    self.bump();
                 }
                 TokenKind::InterpolationOpen => {
                     raw.push(RawPart::Interpolation(self.parse_interpolation()))
