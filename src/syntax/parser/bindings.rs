@@ -4,6 +4,7 @@
 //! skipped up to its `;`, and a missing `;` is reported where it is missing when the next binding
 //! visibly starts, so one mistake costs one diagnostic and the other bindings still parse.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -397,11 +398,13 @@ impl Parser<'_> {
 /// Names bound so far in one record or `let`, to report duplicates. A path binding `a.b = ..`
 /// may share its prefix `a` with other path bindings, but nothing may bind a full path twice or
 /// a prefix of a path that is bound as a whole.
+///
+/// For each bound path: where, and whether it is bound as a whole. Single names, nearly every
+/// binding, have their own map so that checking them allocates nothing. Hashed with foldhash: a
+/// generated file binds thousands of names, and SipHash was a tenth of parsing it.
 #[derive(Default)]
 struct BoundNames {
-    /// For each bound path (joined with NUL): where, and whether it is bound as a whole. Hashed
-    /// with foldhash: a generated file binds thousands of names, and SipHash was a tenth of
-    /// parsing it.
+    names: HashMap<Rc<str>, (Span, bool), FixedState>,
     paths: HashMap<Vec<Rc<str>>, (Span, bool), FixedState>,
 }
 
@@ -409,38 +412,67 @@ impl BoundNames {
     fn check(&mut self, binding: &Binding, parser: &mut Parser<'_>) {
         match &binding.kind {
             BindingKind::Field { path, .. } => {
-                let names: Vec<Rc<str>> = path.iter().map(|k| k.name.clone()).collect();
+                if let [key] = path.as_slice() {
+                    return self.bind_name(key.name.clone(), key.span, parser);
+                }
+                let names = path.iter().map(|k| k.name.clone()).collect();
                 let span = path
                     .first()
                     .map_or(binding.span, |k| k.span.to(path[path.len() - 1].span));
-                self.bind(names, span, parser);
+                self.bind_path(names, span, parser);
             }
             BindingKind::Inherit { names, .. } => {
                 for name in names {
-                    self.bind(vec![name.name.clone()], name.span, parser);
+                    self.bind_name(name.name.clone(), name.span, parser);
                 }
             }
             BindingKind::TypeAlias { name, .. } => {
-                let key = vec![Rc::from(format!("type {}", name.name))];
-                self.bind(key, name.span, parser);
+                let key = Rc::from(format!("type {}", name.name));
+                self.bind_name(key, name.span, parser);
             }
         }
     }
 
-    fn bind(&mut self, path: Vec<Rc<str>>, span: Span, parser: &mut Parser<'_>) {
+    fn bind_name(&mut self, name: Rc<str>, span: Span, parser: &mut Parser<'_>) {
+        match self.names.entry(name) {
+            Entry::Occupied(bound) => report_duplicate(
+                std::slice::from_ref(bound.key()),
+                span,
+                bound.get().0,
+                parser,
+            ),
+            Entry::Vacant(free) => {
+                free.insert((span, true));
+            }
+        }
+    }
+
+    fn bind_path(&mut self, path: Vec<Rc<str>>, span: Span, parser: &mut Parser<'_>) {
         for len in 1..path.len() {
-            match self.paths.get(&path[..len]) {
-                Some((first, true)) => return report_duplicate(&path[..len], span, *first, parser),
+            let prefix = &path[..len];
+            match self.get(prefix) {
+                Some((first, true)) => return report_duplicate(prefix, span, first, parser),
                 Some((_, false)) => {}
+                None if len == 1 => {
+                    self.names.insert(prefix[0].clone(), (span, false));
+                }
                 None => {
-                    self.paths.insert(path[..len].to_vec(), (span, false));
+                    self.paths.insert(prefix.to_vec(), (span, false));
                 }
             }
         }
-        if let Some((first, _)) = self.paths.get(&path) {
-            return report_duplicate(&path, span, *first, parser);
+        if let Some((first, _)) = self.get(&path) {
+            return report_duplicate(&path, span, first, parser);
         }
         self.paths.insert(path, (span, true));
+    }
+
+    fn get(&self, path: &[Rc<str>]) -> Option<(Span, bool)> {
+        match path {
+            [name] => self.names.get(name),
+            _ => self.paths.get(path),
+        }
+        .copied()
     }
 }
 

@@ -132,7 +132,7 @@ impl<'t> Parser<'t> {
     fn bump(&mut self) -> Span {
         let token = self.current();
         let span = token.span;
-        if self.pos < self.tokens.len() && token.kind != TokenKind::Eof {
+        if self.pos < self.tokens.len() && !matches!(token.kind, TokenKind::Eof) {
             self.pos += 1;
         }
         span
@@ -556,7 +556,8 @@ impl<'t> Parser<'t> {
         if !self.at(&TokenKind::Dot) {
             return target;
         }
-        let mut path = Vec::new();
+        // Most selections are a single field.
+        let mut path = Vec::with_capacity(1);
         while self.eat(&TokenKind::Dot) {
             match self.parse_key() {
                 Some(key) => path.push(key),

@@ -16,16 +16,18 @@ enum RawPart {
 impl Parser<'_> {
     pub(super) fn parse_string(&mut self) -> Expr {
         let open = self.bump();
-        let mut parts = Vec::new();
+        // Most strings are one literal, or a literal and an interpolation.
+        let mut parts = Vec::with_capacity(2);
         loop {
             match &self.current().kind {
                 TokenKind::StrText(text) => {
                     let text = text.clone();
                     self.bump();
-                    parts.push(StrPart::Literal(text));
+                    push_part(&mut parts, StrPart::Literal(text));
                 }
                 TokenKind::InterpolationOpen => {
-                    parts.push(StrPart::Interpolation(self.parse_interpolation()))
+                    let expr = self.parse_interpolation();
+                    push_part(&mut parts, StrPart::Interpolation(expr));
                 }
                 TokenKind::StrClose => {
                     self.bump();
@@ -36,7 +38,7 @@ impl Parser<'_> {
             }
         }
         Expr {
-            kind: ExprKind::Str(merge_literals(parts)),
+            kind: ExprKind::Str(parts),
             span: self.span_from(open),
         }
     }
@@ -79,15 +81,16 @@ impl Parser<'_> {
                 _ => break,
             }
         }
-        let parts = strip_indentation(raw)
-            .into_iter()
-            .map(|part| match part {
+        let mut parts = Vec::with_capacity(raw.len());
+        for part in strip_indentation(raw) {
+            let part = match part {
                 RawPart::Text(text) => StrPart::Literal(unescape_indented(&text).into()),
                 RawPart::Interpolation(expr) => StrPart::Interpolation(expr),
-            })
-            .collect();
+            };
+            push_part(&mut parts, part);
+        }
         Expr {
-            kind: ExprKind::Str(merge_literals(parts)),
+            kind: ExprKind::Str(parts),
             span: self.span_from(open),
         }
     }
@@ -126,19 +129,15 @@ impl Parser<'_> {
     }
 }
 
-/// Joins adjacent literal parts and drops empty ones.
-fn merge_literals(parts: Vec<StrPart>) -> Vec<StrPart> {
-    let mut out: Vec<StrPart> = Vec::with_capacity(parts.len());
-    for part in parts {
-        match (out.last_mut(), part) {
-            (_, StrPart::Literal(s)) if s.is_empty() => {}
-            (Some(StrPart::Literal(prev)), StrPart::Literal(s)) => {
-                *prev = Rc::from(format!("{prev}{s}"));
-            }
-            (_, part) => out.push(part),
+/// Appends a part to a string's, joining adjacent literals and dropping empty ones.
+fn push_part(parts: &mut Vec<StrPart>, part: StrPart) {
+    match (parts.last_mut(), part) {
+        (_, StrPart::Literal(s)) if s.is_empty() => {}
+        (Some(StrPart::Literal(prev)), StrPart::Literal(s)) => {
+            *prev = Rc::from(format!("{prev}{s}"));
         }
+        (_, part) => parts.push(part),
     }
-    out
 }
 
 /// Nix's rule: remove the smallest indentation of the non-blank lines from every line, drop the
