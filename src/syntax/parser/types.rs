@@ -75,9 +75,9 @@ impl Parser<'_> {
                 TypeExpr {
                     kind: TypeKind::Named(Ident {
                         name: "Null".into(),
-                        span: span,
+                        span,
                     }),
-                    span: span,
+                    span,
                 }
             }
             TokenKind::StrOpen => match self.parse_quoted_key() {
@@ -87,7 +87,7 @@ impl Parser<'_> {
                 },
                 None => TypeExpr {
                     kind: TypeKind::Error,
-                    span: span,
+                    span,
                 },
             },
             TokenKind::LParen => {
@@ -111,7 +111,7 @@ impl Parser<'_> {
                 );
                 TypeExpr {
                     kind: TypeKind::Error,
-                    span: span,
+                    span,
                 }
             }
         }
