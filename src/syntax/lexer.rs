@@ -1,14 +1,17 @@
 //! Lexer: text to tokens, with nom.
 //!
-//! The lexer is a loop over small nom recognisers, one per token class. Strings make it modal:
-//! inside `"..."` or `''...''` it reads text until `${`, which pushes normal mode again until the
-//! matching `}`; a stack of modes handles nesting (`"a ${ "b ${c}" }"`). Every error (an
-//! unknown character, an unterminated string or comment, a bad escape) becomes a diagnostic and
-//! lexing goes on, so the parser always gets a token stream ending in `Eof`.
+//! Each token is found by dispatching on its first byte to one small recogniser (nom's byte
+//! scanners for names, numbers, white space and string text; nom combinators for paths). Strings
+//! make the lexer modal: inside `"..."` or `''...''` it reads text until `${`, which pushes code
+//! mode again until the matching `}`; a stack of modes handles nesting (`"a ${ "b ${c}" }"`).
+//! Code mode, most of any file, runs as one loop that returns to the stack only when a string
+//! opens or an interpolation closes. Every error (an unknown character, an unterminated string
+//! or comment, a bad escape) becomes a diagnostic and lexing goes on, so the parser always gets
+//! a token stream ending in `Eof`.
 //!
-//! White space and identifiers, most of any file, are scanned byte by byte (both are ASCII
-//! but for rare Unicode white space), and each distinct identifier is allocated once per file:
-//! later phases share the one `Rc<str>`.
+//! White space and identifiers are scanned byte by byte (both are ASCII but for rare Unicode
+//! white space); each distinct identifier is allocated once per file, and later phases share the
+//! one `Rc<str>`; string text without escapes is copied once, straight from the source.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -31,9 +34,9 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
         file,
         text,
         pos: 0,
-        // Tokens with the white space between them take a few bytes each: reserving for one per
-        // four bytes saves most of the copies of a growing vector on big files.
-        tokens: Vec::with_capacity(text.len() / 4 + 1),
+        // A token and the space after it take two bytes or more: reserving for one per two bytes
+        // saves copying a growing vector on big files (pages never written are never touched).
+        tokens: Vec::with_capacity(text.len() / 2 + 1),
         diagnostics: Vec::new(),
         modes: vec![Mode::Code { braces: 0 }],
         names: HashMap::default(),
@@ -73,7 +76,7 @@ impl<'a> Lexer<'a> {
     fn run(&mut self) {
         while self.pos < self.text.len() {
             match *self.modes.last().unwrap_or(&Mode::Code { braces: 0 }) {
-                Mode::Code { braces } => self.code_token(braces),
+                Mode::Code { braces } => self.code(braces),
                 Mode::Str { open } => self.string_part(open),
                 Mode::IndentedStr { open } => self.indented_string_part(open),
             }
@@ -121,88 +124,99 @@ impl<'a> Lexer<'a> {
             .push(Diagnostic::new(code, message, self.span(start, end), label));
     }
 
-    fn code_token(&mut self, braces: u32) {
-        if self.skip_trivia() {
-            return;
-        }
-        let start = self.pos;
-        let rest = self.rest();
-        if rest.is_empty() {
-            return;
-        }
-        // Dispatch on the first byte, so that each token runs one recogniser, not all of them.
-        let first = rest.as_bytes()[0];
-        if first.is_ascii_digit() {
-            if let Ok((after, text)) = integer(rest) {
-                let end = start + (rest.len() - after.len());
-                match text.parse::<i64>() {
-                    Ok(n) => self.push(TokenKind::Int(n), start, end),
-                    Err(_) => {
-                        self.error(
-                            Code::IntegerLiteralTooLarge,
-                            "integer literal too large",
-                            start,
-                            end,
-                            "does not fit in 64 bits",
-                        );
-                        self.push(TokenKind::Int(0), start, end);
-                    }
+    /// Lexes code until a string opens, an interpolation closes or the text ends. `braces` is the
+    /// count of the code mode on top of the stack, kept in a local meanwhile.
+    fn code(&mut self, mut braces: u32) {
+        while !self.skip_trivia() {
+            let start = self.pos;
+            let bytes = &self.text.as_bytes()[start..];
+            let Some(&first) = bytes.first() else {
+                return;
+            };
+            // Dispatch on the first byte, so that each token runs one recogniser, not all of them.
+            match first {
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                    let end = start + 1 + length_while(&bytes[1..], is_ident_byte);
+                    let name = &self.text[start..end];
+                    let kind = keyword(name).unwrap_or_else(|| TokenKind::Ident(self.intern(name)));
+                    self.push(kind, start, end);
                 }
-                return;
-            }
-        }
-        if first == b'.' {
-            if let Ok((after, path)) = path_literal(rest) {
-                let end = start + (rest.len() - after.len());
-                self.push(TokenKind::Path(path.into()), start, end);
-                return;
-            }
-        }
-        if first == b'<' {
-            if let Ok((after, name)) = stdlib_path(rest) {
-                let end = start + (rest.len() - after.len());
-                self.push(TokenKind::StdlibPath(name.into()), start, end);
-                return;
-            }
-        }
-        if first.is_ascii_alphabetic() || first == b'_' {
-            let length = rest
-                .bytes()
-                .skip(1)
-                .take_while(|b| is_ident_byte(*b))
-                .count()
-                + 1;
-            let name = &rest[..length];
-            let kind = keyword(name).unwrap_or_else(|| TokenKind::Ident(self.intern(name)));
-            self.push(kind, start, start + length);
-            return;
-        }
-        if rest.starts_with('"') {
-            self.modes.push(Mode::Str { open: start });
-            self.push(TokenKind::StrOpen, start, start + 1);
-            return;
-        }
-        if rest.starts_with("''") {
-            self.modes.push(Mode::IndentedStr { open: start });
-            self.push(TokenKind::IndentedStrOpen, start, start + 2);
-            return;
-        }
-        if let Ok((after, kind)) = punctuation(rest) {
-            let end = start + (rest.len() - after.len());
-            match kind {
-                TokenKind::LBrace => self.set_braces(braces + 1),
-                TokenKind::RBrace if braces == 0 && self.modes.len() > 1 => {
+                b'0'..=b'9' => self.integer(start),
+                b'{' => {
+                    braces += 1;
+                    self.push(TokenKind::LBrace, start, start + 1);
+                }
+                b'}' if braces == 0 && self.modes.len() > 1 => {
                     self.modes.pop();
-                    self.push(TokenKind::InterpolationClose, start, end);
+                    self.push(TokenKind::InterpolationClose, start, start + 1);
                     return;
                 }
-                TokenKind::RBrace => self.set_braces(braces.saturating_sub(1)),
-                _ => {}
+                b'}' => {
+                    braces = braces.saturating_sub(1);
+                    self.push(TokenKind::RBrace, start, start + 1);
+                }
+                b'"' => {
+                    return self.open_string(braces, Mode::Str { open: start }, TokenKind::StrOpen)
+                }
+                b'\'' if bytes.get(1) == Some(&b'\'') => {
+                    let mode = Mode::IndentedStr { open: start };
+                    return self.open_string(braces, mode, TokenKind::IndentedStrOpen);
+                }
+                b'.' | b'<' => self.path_or_punctuation(start),
+                _ => self.punctuation_token(start),
             }
-            self.push(kind, start, end);
-            return;
         }
-        let ch = rest.chars().next().unwrap_or(' ');
+    }
+
+    /// Leaves code mode for a string opening at the cursor; the code mode keeps its `braces`.
+    fn open_string(&mut self, braces: u32, mode: Mode, kind: TokenKind) {
+        if let Some(Mode::Code { braces: saved }) = self.modes.last_mut() {
+            *saved = braces;
+        }
+        self.modes.push(mode);
+        let end = self.pos + kind.text().len();
+        self.push(kind, self.pos, end);
+    }
+
+    fn path_or_punctuation(&mut self, start: usize) {
+        let rest = &self.text[start..];
+        let path = if rest.starts_with('.') {
+            path_literal(rest).map(|(after, path)| (after, TokenKind::Path(path.into())))
+        } else {
+            stdlib_path(rest).map(|(after, name)| (after, TokenKind::StdlibPath(name.into())))
+        };
+        match path {
+            Ok((after, kind)) => self.push(kind, start, self.text.len() - after.len()),
+            Err(_) => self.punctuation_token(start),
+        }
+    }
+
+    fn punctuation_token(&mut self, start: usize) {
+        match punctuation(&self.text.as_bytes()[start..]) {
+            Some((kind, length)) => self.push(kind, start, start + length),
+            None => self.unknown_character(start),
+        }
+    }
+
+    fn integer(&mut self, start: usize) {
+        let end = start + length_while(&self.text.as_bytes()[start..], |b| b.is_ascii_digit());
+        match self.text[start..end].parse::<i64>() {
+            Ok(n) => self.push(TokenKind::Int(n), start, end),
+            Err(_) => {
+                self.error(
+                    Code::IntegerLiteralTooLarge,
+                    "integer literal too large",
+                    start,
+                    end,
+                    "does not fit in 64 bits",
+                );
+                self.push(TokenKind::Int(0), start, end);
+            }
+        }
+    }
+
+    fn unknown_character(&mut self, start: usize) {
+        let ch = self.rest().chars().next().unwrap_or(' ');
         let end = start + ch.len_utf8();
         let message = format!("unexpected character `{}`", ch.escape_debug());
         self.error(
@@ -216,45 +230,39 @@ impl<'a> Lexer<'a> {
     }
 
     fn intern(&mut self, name: &'a str) -> Rc<str> {
-        self.names
-            .entry(name)
-            .or_insert_with(|| name.into())
-            .clone()
-    }
-
-    fn set_braces(&mut self, braces: u32) {
-        if let Some(Mode::Code { braces: b }) = self.modes.last_mut() {
-            *b = braces;
+        if let Some(interned) = self.names.get(name) {
+            return interned.clone();
         }
+        let interned: Rc<str> = name.into();
+        self.names.insert(name, interned.clone());
+        interned
     }
 
     /// Skips white space and comments; returns true if it stopped on an unterminated comment.
     fn skip_trivia(&mut self) -> bool {
         loop {
             let bytes = &self.text.as_bytes()[self.pos..];
-            self.pos += bytes
-                .iter()
-                .take_while(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r' | 0x0b | 0x0c))
-                .count();
-            if self
-                .text
-                .as_bytes()
-                .get(self.pos)
-                .is_some_and(|b| !b.is_ascii())
-            {
-                // Unicode white space (a no-break space, a line separator): `char`'s own test.
-                let rest = self.rest();
-                self.pos += rest.len() - rest.trim_start().len();
-            }
-            let rest = self.rest();
-            if rest.starts_with('#') {
-                self.pos += rest.find('\n').unwrap_or(rest.len());
-            } else if rest.starts_with("/*") {
-                if !self.skip_block_comment() {
-                    return true;
+            let blank = length_while(bytes, |b| {
+                matches!(b, b' ' | b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
+            });
+            self.pos += blank;
+            match bytes[blank..] {
+                [b'#', ..] => self.pos += length_while(&bytes[blank..], |b| b != b'\n'),
+                [b'/', b'*', ..] => {
+                    if !self.skip_block_comment() {
+                        return true;
+                    }
                 }
-            } else {
-                return false;
+                [first, ..] if !first.is_ascii() => {
+                    // Unicode white space (a no-break space, a line separator): `char`'s own test.
+                    let rest = self.rest();
+                    let blank = rest.len() - rest.trim_start().len();
+                    if blank == 0 {
+                        return false;
+                    }
+                    self.pos += blank;
+                }
+                _ => return false,
             }
         }
     }
@@ -293,69 +301,100 @@ impl<'a> Lexer<'a> {
         false
     }
 
-    /// Reads `"..."` content up to the closing quote or the next `${`.
+    /// Reads `"..."` content up to the closing quote or the next `${`. Text without escapes, the
+    /// usual case, is copied once, straight from the source.
     fn string_part(&mut self, _open: usize) {
         let start = self.pos;
-        let mut text = String::new();
-        let mut chars = self.rest().char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            let at = start + i;
-            match c {
-                '"' => {
-                    self.flush_text(&mut text, start, at);
+        let bytes = self.text.as_bytes();
+        // Text with escapes is built up in `unescaped`; `copied` is where the source text not yet
+        // copied into it starts.
+        let mut unescaped = String::new();
+        let mut copied = start;
+        let mut at = start;
+        loop {
+            at += length_while(&bytes[at..], |b| !matches!(b, b'"' | b'$' | b'\\'));
+            match bytes[at..] {
+                [] => {
+                    // End of file inside the string: `run` reports it.
+                    self.push_text(unescaped, copied, start, at);
+                    return;
+                }
+                [b'"', ..] => {
+                    self.push_text(unescaped, copied, start, at);
                     self.modes.pop();
                     self.push(TokenKind::StrClose, at, at + 1);
                     return;
                 }
-                '$' if matches!(chars.peek(), Some((_, '{'))) => {
-                    self.flush_text(&mut text, start, at);
+                [b'$', b'{', ..] => {
+                    self.push_text(unescaped, copied, start, at);
                     self.modes.push(Mode::Code { braces: 0 });
                     self.push(TokenKind::InterpolationOpen, at, at + 2);
                     return;
                 }
-                '\\' => match chars.next() {
-                    Some((_, 'n')) => text.push('\n'),
-                    Some((_, 't')) => text.push('\t'),
-                    Some((_, 'r')) => text.push('\r'),
-                    Some((_, e @ ('\\' | '"' | '$'))) => text.push(e),
-                    Some((j, 'u')) => {
-                        let (decoded, used) = unicode_escape(&self.rest()[j + 1..]);
-                        for _ in 0..used {
-                            chars.next();
-                        }
-                        match decoded {
-                            Some(ch) => text.push(ch),
-                            None => self.error(
-                                Code::InvalidEscape,
-                                "invalid unicode escape",
-                                at,
-                                start + j + 1 + used,
-                                "expected `\\u{XXXX}` with a valid code point",
-                            ),
-                        }
-                    }
-                    Some((j, other)) => {
-                        let end = start + j + other.len_utf8();
-                        let message = format!("invalid escape `\\{}`", other.escape_debug());
-                        self.error(Code::InvalidEscape, &message, at, end, "unknown escape");
-                        text.push(other);
-                    }
-                    None => {}
-                },
-                c => text.push(c),
+                [b'$', ..] => at += 1,
+                [_backslash, ..] => {
+                    unescaped.push_str(&self.text[copied..at]);
+                    at = self.escape(at, &mut unescaped);
+                    copied = at;
+                }
             }
         }
-        // End of file inside the string: `run` reports it.
-        self.flush_text(&mut text, start, self.text.len());
-        self.pos = self.text.len();
     }
 
-    fn flush_text(&mut self, text: &mut String, start: usize, end: usize) {
+    /// Decodes the escape at `at` (a backslash) into `out`; returns the offset after it.
+    fn escape(&mut self, at: usize, out: &mut String) -> usize {
+        let after = at + 1;
+        let Some(c) = self.text[after..].chars().next() else {
+            return after;
+        };
+        let end = after + c.len_utf8();
+        match c {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            '\\' | '"' | '$' => out.push(c),
+            'u' => {
+                let (decoded, used) = unicode_escape(&self.text[end..]);
+                match decoded {
+                    Some(ch) => out.push(ch),
+                    None => self.error(
+                        Code::InvalidEscape,
+                        "invalid unicode escape",
+                        at,
+                        end + used,
+                        "expected `\\u{XXXX}` with a valid code point",
+                    ),
+                }
+                // The braces are skipped as `used` characters, not bytes: they differ only in
+                // an escape already reported as invalid.
+                let skipped: usize = self.text[end..]
+                    .chars()
+                    .take(used)
+                    .map(char::len_utf8)
+                    .sum();
+                return end + skipped;
+            }
+            other => {
+                let message = format!("invalid escape `\\{}`", other.escape_debug());
+                self.error(Code::InvalidEscape, &message, at, end, "unknown escape");
+                out.push(other);
+            }
+        }
+        end
+    }
+
+    /// Pushes the text of a `"..."` string part ending at `end`, unless the part is empty.
+    fn push_text(&mut self, mut unescaped: String, copied: usize, start: usize, end: usize) {
         if end > start {
-            self.tokens.push(Token {
-                kind: TokenKind::StrText(std::mem::take(text).into()),
-                span: self.span(start, end),
-            });
+            let text: Rc<str> = if unescaped.is_empty() {
+                self.text[copied..end].into()
+            } else {
+                unescaped.push_str(&self.text[copied..end]);
+                unescaped.into()
+            };
+            self.push(TokenKind::StrText(text), start, end);
+        } else {
+            self.pos = end;
         }
     }
 
@@ -414,8 +453,11 @@ fn unicode_escape(rest: &str) -> (Option<char>, usize) {
     (ch.filter(|_| !hex.is_empty() && hex.len() <= 6), close + 2)
 }
 
-fn integer(input: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_digit()).parse(input)
+/// How many bytes at the start of `input` pass `test`: nom's `take_while` over bytes, as every
+/// token class but paths is ASCII.
+fn length_while(input: &[u8], test: impl Fn(u8) -> bool) -> usize {
+    let taken: IResult<&[u8], &[u8]> = take_while(test)(input);
+    taken.map_or(0, |(_, taken)| taken.len())
 }
 
 /// A byte of an identifier after its first (a letter or `_`): identifiers are ASCII.
@@ -453,47 +495,50 @@ fn stdlib_path(input: &str) -> IResult<&str, &str> {
     Ok((rest, name))
 }
 
-fn punctuation(input: &str) -> IResult<&str, TokenKind> {
+/// Operators and brackets but braces (which the lexer counts), longest match first: the kind
+/// and its length in bytes.
+fn punctuation(bytes: &[u8]) -> Option<(TokenKind, usize)> {
     use TokenKind::*;
-    let bytes = input.as_bytes();
-    let two = |kind| Ok((&input[2..], kind));
-    let one = |kind| Ok((&input[1..], kind));
-    match (bytes.first(), bytes.get(1), bytes.get(2)) {
-        (Some(b'.'), Some(b'.'), Some(b'.')) => Ok((&input[3..], Ellipsis)),
-        (Some(b':'), Some(b':'), _) => two(DoubleColon),
-        (Some(b'+'), Some(b'+'), _) => two(Concat),
-        (Some(b'/'), Some(b'/'), _) => two(Update),
-        (Some(b'='), Some(b'='), _) => two(Eq),
-        (Some(b'!'), Some(b'='), _) => two(NotEq),
-        (Some(b'<'), Some(b'='), _) => two(LessEq),
-        (Some(b'>'), Some(b'='), _) => two(GreaterEq),
-        (Some(b'&'), Some(b'&'), _) => two(And),
-        (Some(b'|'), Some(b'|'), _) => two(OrOr),
-        (Some(b'-'), Some(b'>'), _) => two(Arrow),
-        (Some(b'{'), _, _) => one(LBrace),
-        (Some(b'}'), _, _) => one(RBrace),
-        (Some(b'['), _, _) => one(LBracket),
-        (Some(b']'), _, _) => one(RBracket),
-        (Some(b'('), _, _) => one(LParen),
-        (Some(b')'), _, _) => one(RParen),
-        (Some(b';'), _, _) => one(Semicolon),
-        (Some(b':'), _, _) => one(Colon),
-        (Some(b','), _, _) => one(Comma),
-        (Some(b'.'), _, _) => one(Dot),
-        (Some(b'@'), _, _) => one(At),
-        (Some(b'='), _, _) => one(Assign),
-        (Some(b'?'), _, _) => one(Question),
-        (Some(b'+'), _, _) => one(Plus),
-        (Some(b'-'), _, _) => one(Minus),
-        (Some(b'*'), _, _) => one(Star),
-        (Some(b'/'), _, _) => one(Slash),
-        (Some(b'<'), _, _) => one(Less),
-        (Some(b'>'), _, _) => one(Greater),
-        (Some(b'!'), _, _) => one(Not),
-        (Some(b'|'), _, _) => one(Pipe),
-        _ => Err(nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::Tag,
-        ))),
+    let &first = bytes.first()?;
+    let second = bytes.get(1).copied().unwrap_or(0);
+    let two = match (first, second) {
+        (b'.', b'.') if bytes.get(2) == Some(&b'.') => return Some((Ellipsis, 3)),
+        (b':', b':') => Some(DoubleColon),
+        (b'+', b'+') => Some(Concat),
+        (b'/', b'/') => Some(Update),
+        (b'=', b'=') => Some(Eq),
+        (b'!', b'=') => Some(NotEq),
+        (b'<', b'=') => Some(LessEq),
+        (b'>', b'=') => Some(GreaterEq),
+        (b'&', b'&') => Some(And),
+        (b'|', b'|') => Some(OrOr),
+        (b'-', b'>') => Some(Arrow),
+        _ => None,
+    };
+    if let Some(kind) = two {
+        return Some((kind, 2));
     }
+    let one = match first {
+        b'[' => LBracket,
+        b']' => RBracket,
+        b'(' => LParen,
+        b')' => RParen,
+        b';' => Semicolon,
+        b':' => Colon,
+        b',' => Comma,
+        b'.' => Dot,
+        b'@' => At,
+        b'=' => Assign,
+        b'?' => Question,
+        b'+' => Plus,
+        b'-' => Minus,
+        b'*' => Star,
+        b'/' => Slash,
+        b'<' => Less,
+        b'>' => Greater,
+        b'!' => Not,
+        b'|' => Pipe,
+        _ => return None,
+    };
+    Some((one, 1))
 }

@@ -4,12 +4,13 @@
 //! skipped up to its `;`, and a missing `;` is reported where it is missing when the next binding
 //! visibly starts, so one mistake costs one diagnostic and the other bindings still parse.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use foldhash::fast::FixedState;
 
-use super::{ident_of, Parser};
+use super::Parser;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -23,7 +24,7 @@ pub(super) enum Context {
 
 impl Parser<'_> {
     pub(super) fn parse_record(&mut self, recursive: bool) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let bindings = self.parse_bindings(Context::Record);
         self.close(TokenKind::RBrace, open, "record");
         Expr {
@@ -87,23 +88,23 @@ impl Parser<'_> {
 
     fn parse_binding(&mut self, context: Context) -> Option<Binding> {
         let start = self.current().span;
-        let kind = match self.current().kind.clone() {
+        let kind = match &self.current().kind {
             TokenKind::Inherit => self.parse_inherit(),
             TokenKind::Ident(name)
-                if &*name == "type" && matches!(self.peek_kind(1), TokenKind::Ident(_)) =>
+                if &**name == "type" && matches!(self.peek_kind(1), TokenKind::Ident(_)) =>
             {
                 self.parse_type_alias(context)
             }
             TokenKind::Ident(_) | TokenKind::StrOpen => self.parse_field_binding()?,
-            _ => {
-                let token = self.current().clone();
+            kind => {
+                let message = format!(
+                    "expected a binding (`name = value;`), found {}",
+                    kind.describe()
+                );
                 self.push_diagnostic(Diagnostic::new(
                     Code::UnexpectedToken,
-                    format!(
-                        "expected a binding (`name = value;`), found {}",
-                        token.kind.describe()
-                    ),
-                    token.span,
+                    message,
+                    start,
                     "expected a binding",
                 ));
                 self.skip_binding();
@@ -143,15 +144,14 @@ impl Parser<'_> {
         };
         let mut names = Vec::new();
         while let TokenKind::Ident(_) = self.current().kind {
-            let token = self.bump();
-            names.push(ident_of(&token));
+            names.push(self.bump_ident());
         }
         BindingKind::Inherit { source, names }
     }
 
     fn parse_type_alias(&mut self, context: Context) -> BindingKind {
-        let keyword = self.bump().span;
-        let name = ident_of(&self.bump());
+        let keyword = self.bump();
+        let name = self.bump_ident();
         if context == Context::Record {
             self.push_diagnostic(
                 Diagnostic::new(
@@ -179,7 +179,7 @@ impl Parser<'_> {
             after_value.end as usize,
             after_value.end as usize,
         );
-        let found = self.current().clone();
+        let found = self.current();
         let closes = match found.kind {
             TokenKind::Eof => true,
             TokenKind::RBrace => context == Context::Record,
@@ -210,12 +210,13 @@ impl Parser<'_> {
             );
             return;
         }
+        let message = format!(
+            "expected `;` after the binding, found {}",
+            found.kind.describe()
+        );
         self.push_diagnostic(Diagnostic::new(
             Code::UnexpectedToken,
-            format!(
-                "expected `;` after the binding, found {}",
-                found.kind.describe()
-            ),
+            message,
             found.span,
             "expected `;`",
         ));
@@ -224,11 +225,12 @@ impl Parser<'_> {
 
     /// Reports and drops a closing bracket that closes nothing here.
     fn unmatched_closer(&mut self) {
-        let token = self.bump();
+        let message = format!("unmatched {}", self.current().kind.describe());
+        let span = self.bump();
         self.push_diagnostic(Diagnostic::new(
             Code::UnexpectedToken,
-            format!("unmatched {}", token.kind.describe()),
-            token.span,
+            message,
+            span,
             "closes nothing here",
         ));
     }
@@ -282,7 +284,7 @@ impl Parser<'_> {
         let start = self.current().span;
         let param = match self.current().kind {
             TokenKind::Ident(_) if matches!(self.peek_kind(1), TokenKind::At) => {
-                let bind = ident_of(&self.bump());
+                let bind = self.bump_ident();
                 self.bump(); // `@`
                 if self.at(&TokenKind::LBrace) {
                     self.parse_pattern(Some(bind))
@@ -295,13 +297,13 @@ impl Parser<'_> {
                 }
             }
             TokenKind::Ident(_) => Param::Name {
-                name: ident_of(&self.bump()),
+                name: self.bump_ident(),
                 ty: None,
             },
             _ => {
                 let pattern = self.parse_pattern(None);
                 if self.eat(&TokenKind::At) {
-                    match (pattern, self.current().kind.clone()) {
+                    match (pattern, &self.current().kind) {
                         (
                             Param::Pattern {
                                 fields, open, span, ..
@@ -310,7 +312,7 @@ impl Parser<'_> {
                         ) => Param::Pattern {
                             fields,
                             open,
-                            bind: Some(ident_of(&self.bump())),
+                            bind: Some(self.bump_ident()),
                             span,
                         },
                         (pattern, _) => {
@@ -336,19 +338,19 @@ impl Parser<'_> {
 
     /// pattern := `{` [field (`,` field)*] [`,` `...`] `}`, field := name [`::` type] [`?` expr]
     fn parse_pattern(&mut self, bind: Option<Ident>) -> Param {
-        let open_span = self.bump().span;
+        let open_span = self.bump();
         let mut fields: Vec<PatternField> = Vec::new();
         let mut open = false;
         let mut seen: HashMap<Rc<str>, Span, FixedState> = HashMap::default();
         loop {
-            match self.current().kind.clone() {
+            match &self.current().kind {
                 TokenKind::RBrace | TokenKind::Eof => break,
                 TokenKind::Ellipsis => {
                     self.bump();
                     open = true;
                 }
                 TokenKind::Ident(_) => {
-                    let name = ident_of(&self.bump());
+                    let name = self.bump_ident();
                     let ty = self.eat(&TokenKind::DoubleColon).then(|| self.parse_type());
                     let default = self.eat(&TokenKind::Question).then(|| self.parse_expr());
                     if let Some(first) = seen.insert(name.name.clone(), name.span) {
@@ -365,15 +367,15 @@ impl Parser<'_> {
                         fields.push(PatternField { name, ty, default });
                     }
                 }
-                _ => {
-                    let token = self.current().clone();
+                kind => {
+                    let message = format!(
+                        "expected a field name in the pattern, found {}",
+                        kind.describe()
+                    );
                     self.push_diagnostic(Diagnostic::new(
                         Code::UnexpectedToken,
-                        format!(
-                            "expected a field name in the pattern, found {}",
-                            token.kind.describe()
-                        ),
-                        token.span,
+                        message,
+                        self.current().span,
                         "expected a field name",
                     ));
                     self.skip_until(|k| matches!(k, TokenKind::Comma | TokenKind::RBrace));
@@ -396,11 +398,13 @@ impl Parser<'_> {
 /// Names bound so far in one record or `let`, to report duplicates. A path binding `a.b = ..`
 /// may share its prefix `a` with other path bindings, but nothing may bind a full path twice or
 /// a prefix of a path that is bound as a whole.
+///
+/// For each bound path: where, and whether it is bound as a whole. Single names, nearly every
+/// binding, have their own map so that checking them allocates nothing. Hashed with foldhash: a
+/// generated file binds thousands of names, and SipHash was a tenth of parsing it.
 #[derive(Default)]
 struct BoundNames {
-    /// For each bound path (joined with NUL): where, and whether it is bound as a whole. Hashed
-    /// with foldhash: a generated file binds thousands of names, and SipHash was a tenth of
-    /// parsing it.
+    names: HashMap<Rc<str>, (Span, bool), FixedState>,
     paths: HashMap<Vec<Rc<str>>, (Span, bool), FixedState>,
 }
 
@@ -408,38 +412,67 @@ impl BoundNames {
     fn check(&mut self, binding: &Binding, parser: &mut Parser<'_>) {
         match &binding.kind {
             BindingKind::Field { path, .. } => {
-                let names: Vec<Rc<str>> = path.iter().map(|k| k.name.clone()).collect();
+                if let [key] = path.as_slice() {
+                    return self.bind_name(key.name.clone(), key.span, parser);
+                }
+                let names = path.iter().map(|k| k.name.clone()).collect();
                 let span = path
                     .first()
                     .map_or(binding.span, |k| k.span.to(path[path.len() - 1].span));
-                self.bind(names, span, parser);
+                self.bind_path(names, span, parser);
             }
             BindingKind::Inherit { names, .. } => {
                 for name in names {
-                    self.bind(vec![name.name.clone()], name.span, parser);
+                    self.bind_name(name.name.clone(), name.span, parser);
                 }
             }
             BindingKind::TypeAlias { name, .. } => {
-                let key = vec![Rc::from(format!("type {}", name.name))];
-                self.bind(key, name.span, parser);
+                let key = Rc::from(format!("type {}", name.name));
+                self.bind_name(key, name.span, parser);
             }
         }
     }
 
-    fn bind(&mut self, path: Vec<Rc<str>>, span: Span, parser: &mut Parser<'_>) {
+    fn bind_name(&mut self, name: Rc<str>, span: Span, parser: &mut Parser<'_>) {
+        match self.names.entry(name) {
+            Entry::Occupied(bound) => report_duplicate(
+                std::slice::from_ref(bound.key()),
+                span,
+                bound.get().0,
+                parser,
+            ),
+            Entry::Vacant(free) => {
+                free.insert((span, true));
+            }
+        }
+    }
+
+    fn bind_path(&mut self, path: Vec<Rc<str>>, span: Span, parser: &mut Parser<'_>) {
         for len in 1..path.len() {
-            match self.paths.get(&path[..len]) {
-                Some((first, true)) => return report_duplicate(&path[..len], span, *first, parser),
+            let prefix = &path[..len];
+            match self.get(prefix) {
+                Some((first, true)) => return report_duplicate(prefix, span, first, parser),
                 Some((_, false)) => {}
+                None if len == 1 => {
+                    self.names.insert(prefix[0].clone(), (span, false));
+                }
                 None => {
-                    self.paths.insert(path[..len].to_vec(), (span, false));
+                    self.paths.insert(prefix.to_vec(), (span, false));
                 }
             }
         }
-        if let Some((first, _)) = self.paths.get(&path) {
-            return report_duplicate(&path, span, *first, parser);
+        if let Some((first, _)) = self.get(&path) {
+            return report_duplicate(&path, span, first, parser);
         }
         self.paths.insert(path, (span, true));
+    }
+
+    fn get(&self, path: &[Rc<str>]) -> Option<(Span, bool)> {
+        match path {
+            [name] => self.names.get(name),
+            _ => self.paths.get(path),
+        }
+        .copied()
     }
 }
 

@@ -8,6 +8,8 @@
 //! Naming conventions in this module:
 //! - `parse_x` parses an `x` starting at the current token and always returns a node;
 //! - `at(kind)` tests the current token, `peek_kind(n)` looks `n` tokens ahead;
+//! - `bump()` consumes the current token and returns its span (tokens are read in place, never
+//!   cloned: their payloads are `Rc`s, and only the AST takes a share of one);
 //! - `eat(kind)` consumes the token if it is `kind`, returning whether it did;
 //! - `expect(kind, context)` consumes the token or reports "expected ..." without consuming;
 //! - `skip_to_x` drops tokens until a synchronisation point, keeping brackets balanced.
@@ -46,13 +48,14 @@ pub fn parse(file: FileId, text: &str, tokens: &[Token]) -> (Module, Vec<Diagnos
     };
     let body = parser.parse_expr();
     if !parser.at(&TokenKind::Eof) {
-        let token = parser.current().clone();
+        let token = parser.current();
+        let message = format!(
+            "expected the end of the file, found {}",
+            token.kind.describe()
+        );
         parser.error(
             Code::UnexpectedToken,
-            format!(
-                "expected the end of the file, found {}",
-                token.kind.describe()
-            ),
+            message,
             token.span,
             "a file holds one expression",
         );
@@ -119,16 +122,27 @@ impl<'t> Parser<'t> {
         &self.tokens.get(self.pos + n).unwrap_or(&self.eof).kind
     }
 
+    /// Whether the current token is of the same kind as `kind`. Payloads are not compared: the
+    /// parser only asks for tokens without one.
     fn at(&self, kind: &TokenKind) -> bool {
-        &self.current().kind == kind
+        std::mem::discriminant(&self.current().kind) == std::mem::discriminant(kind)
     }
 
-    fn bump(&mut self) -> Token {
-        let token = self.current().clone();
-        if self.pos < self.tokens.len() && token.kind != TokenKind::Eof {
+    /// Consumes the current token, unless it is the final `Eof`; returns its span.
+    fn bump(&mut self) -> Span {
+        let token = self.current();
+        let span = token.span;
+        if self.pos < self.tokens.len() && !matches!(token.kind, TokenKind::Eof) {
             self.pos += 1;
         }
-        token
+        span
+    }
+
+    /// Consumes the current token, a name, as an [`Ident`].
+    fn bump_ident(&mut self) -> Ident {
+        let ident = ident_of(self.current());
+        self.bump();
+        ident
     }
 
     fn eat(&mut self, kind: &TokenKind) -> bool {
@@ -161,14 +175,15 @@ impl<'t> Parser<'t> {
         if self.eat(&kind) {
             return true;
         }
-        let found = self.current().clone();
+        let found = self.current();
+        let message = format!(
+            "expected `{}` {context}, found {}",
+            kind.text(),
+            found.kind.describe()
+        );
         self.error(
             Code::UnexpectedToken,
-            format!(
-                "expected `{}` {context}, found {}",
-                kind.text(),
-                found.kind.describe()
-            ),
+            message,
             found.span,
             format!("expected `{}`", kind.text()),
         );
@@ -283,7 +298,7 @@ impl<'t> Parser<'t> {
     fn parse_expr(&mut self) -> Expr {
         self.nested(|p| {
             let start = p.current().span;
-            let expr = match p.current().kind.clone() {
+            let expr = match p.current().kind {
                 TokenKind::Let => p.parse_let(),
                 TokenKind::If => p.parse_if(),
                 TokenKind::Assert => p.parse_assert(),
@@ -315,7 +330,7 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_let(&mut self) -> Expr {
-        let start = self.bump().span;
+        let start = self.bump();
         let bindings = self.parse_bindings(bindings::Context::Let);
         self.expect(TokenKind::In, "after the bindings of `let`");
         let body = self.parse_expr();
@@ -329,7 +344,7 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_if(&mut self) -> Expr {
-        let start = self.bump().span;
+        let start = self.bump();
         let cond = self.parse_expr();
         self.expect(TokenKind::Then, "after the condition of `if`");
         let then_branch = self.parse_expr();
@@ -349,7 +364,7 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_assert(&mut self) -> Expr {
-        let start = self.bump().span;
+        let start = self.bump();
         let cond = self.parse_expr();
         let message = self
             .eat(&TokenKind::Comma)
@@ -371,13 +386,13 @@ impl<'t> Parser<'t> {
 
     /// `x :: T: body` is a function; `x :: T` alone is an annotated variable.
     fn parse_annotated_name_or_lambda(&mut self) -> Expr {
-        let token = self.bump();
-        let name = ident_of(&token);
+        let name = self.bump_ident();
+        let start = name.span;
         self.bump(); // `::`
         let ty = self.parse_type();
         let var = Expr {
             kind: ExprKind::Var(name.clone()),
-            span: token.span,
+            span: start,
         };
         if self.eat(&TokenKind::Colon) {
             let body = self.parse_expr();
@@ -386,7 +401,7 @@ impl<'t> Parser<'t> {
                     param: Box::new(Param::Name { name, ty: Some(ty) }),
                     body: Box::new(body),
                 },
-                span: self.span_from(token.span),
+                span: self.span_from(start),
             };
         }
         Expr {
@@ -394,7 +409,7 @@ impl<'t> Parser<'t> {
                 expr: Box::new(var),
                 ty: Box::new(ty),
             },
-            span: self.span_from(token.span),
+            span: self.span_from(start),
         }
     }
 
@@ -435,7 +450,7 @@ impl<'t> Parser<'t> {
             if left < min_power {
                 break;
             }
-            let op_token = self.bump();
+            let op_span = self.bump();
             if is_non_associative(op) {
                 if let Some((_, previous)) = last_non_assoc.filter(|(power, _)| *power == left) {
                     self.push_diagnostic(
@@ -446,7 +461,7 @@ impl<'t> Parser<'t> {
                                 op.as_str(),
                                 previous.as_str()
                             ),
-                            op_token.span,
+                            op_span,
                             "second comparison",
                         )
                         .with_help("combine the comparisons with `&&`, e.g. `a < b && b < c`"),
@@ -465,7 +480,7 @@ impl<'t> Parser<'t> {
                 span: self.span_from(start),
                 kind: ExprKind::Binary {
                     op,
-                    op_span: op_token.span,
+                    op_span,
                     lhs: Box::new(lhs),
                     rhs: Box::new(rhs),
                 },
@@ -541,7 +556,8 @@ impl<'t> Parser<'t> {
         if !self.at(&TokenKind::Dot) {
             return target;
         }
-        let mut path = Vec::new();
+        // Most selections are a single field.
+        let mut path = Vec::with_capacity(1);
         while self.eat(&TokenKind::Dot) {
             match self.parse_key() {
                 Some(key) => path.push(key),
@@ -562,32 +578,30 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_atom(&mut self) -> Expr {
-        let token = self.current().clone();
-        let simple = |kind| Expr {
-            kind,
-            span: token.span,
-        };
+        let token = self.current();
+        let span = token.span;
+        let simple = |kind| Expr { kind, span };
         match &token.kind {
             TokenKind::Int(n) => {
+                let n = *n;
                 self.bump();
-                simple(ExprKind::Int(*n))
+                simple(ExprKind::Int(n))
             }
             TokenKind::True | TokenKind::False => {
+                let value = token.kind == TokenKind::True;
                 self.bump();
-                simple(ExprKind::Bool(token.kind == TokenKind::True))
+                simple(ExprKind::Bool(value))
             }
             TokenKind::Null => {
                 self.bump();
                 simple(ExprKind::Null)
             }
             TokenKind::Path(p) => {
+                let path = p.clone();
                 self.bump();
-                simple(ExprKind::Path(p.clone()))
+                simple(ExprKind::Path(path))
             }
-            TokenKind::Ident(_) => {
-                self.bump();
-                simple(ExprKind::Var(ident_of(&token)))
-            }
+            TokenKind::Ident(_) => simple(ExprKind::Var(self.bump_ident())),
             TokenKind::StrOpen => self.parse_string(),
             TokenKind::IndentedStrOpen => self.parse_indented_string(),
             TokenKind::LBracket => self.nested(|p| p.parse_list()),
@@ -596,47 +610,45 @@ impl<'t> Parser<'t> {
                 self.bump();
                 if self.at(&TokenKind::LBrace) {
                     let mut record = self.nested(|p| p.parse_record(true));
-                    record.span = token.span.to(record.span);
+                    record.span = span.to(record.span);
                     record
                 } else {
                     self.expect(TokenKind::LBrace, "after `rec`");
-                    self.error_node(token.span)
+                    self.error_node(span)
                 }
             }
             TokenKind::LParen => self.nested(|p| p.parse_parenthesised()),
             TokenKind::Import => self.parse_import(),
             TokenKind::Let | TokenKind::If | TokenKind::Assert => {
+                let message = format!(
+                    "`{}` cannot appear here without parentheses",
+                    token.kind.text()
+                );
                 self.push_diagnostic(
-                    Diagnostic::new(
-                        Code::ExpectedExpression,
-                        format!(
-                            "`{}` cannot appear here without parentheses",
-                            token.kind.text()
-                        ),
-                        token.span,
-                        "needs parentheses",
-                    )
-                    .with_help("wrap it in parentheses: `( ... )`"),
+                    Diagnostic::new(Code::ExpectedExpression, message, span, "needs parentheses")
+                        .with_help("wrap it in parentheses: `( ... )`"),
                 );
                 self.nested(|p| p.parse_expr())
             }
-            _ => {
+            kind => {
+                let message = format!("expected an expression, found {}", kind.describe());
+                let skip = !is_closing_or_separator(kind);
                 self.push_diagnostic(Diagnostic::new(
                     Code::ExpectedExpression,
-                    format!("expected an expression, found {}", token.kind.describe()),
-                    token.span,
+                    message,
+                    span,
                     "expected an expression here",
                 ));
-                if !is_closing_or_separator(&token.kind) {
+                if skip {
                     self.bump();
                 }
-                self.error_node(token.span)
+                self.error_node(span)
             }
         }
     }
 
     fn parse_parenthesised(&mut self) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let mut inner = self.parse_expr();
         self.close(TokenKind::RParen, open, "parenthesis");
         inner.span = self.span_from(open);
@@ -648,7 +660,7 @@ impl<'t> Parser<'t> {
         if self.eat(&closer) {
             return;
         }
-        let found = self.current().clone();
+        let found = self.current();
         let diagnostic = if found.kind == TokenKind::Eof {
             Diagnostic::new(
                 Code::UnclosedDelimiter,
@@ -679,7 +691,7 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_list(&mut self) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let mut items = Vec::new();
         loop {
             match self.current().kind {
@@ -690,13 +702,14 @@ impl<'t> Parser<'t> {
                     break
                 }
                 _ if self.starts_argument() => items.push(self.parse_select()),
-                _ => {
-                    let token = self.bump();
+                ref kind => {
+                    let message = format!("{} cannot be a list element", kind.describe());
+                    let span = self.bump();
                     self.push_diagnostic(
                         Diagnostic::new(
                             Code::UnexpectedToken,
-                            format!("{} cannot be a list element", token.kind.describe()),
-                            token.span,
+                            message,
+                            span,
                             "not a list element",
                         )
                         .with_help("list elements are separated by spaces; wrap operators and function calls in parentheses: `[ (f x) (a + b) ]`"),
@@ -712,8 +725,8 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_import(&mut self) -> Expr {
-        let start = self.bump().span;
-        let token = self.current().clone();
+        let start = self.bump();
+        let token = self.current();
         let target = match &token.kind {
             TokenKind::Path(path) => Some(ImportTarget::File {
                 path: path.clone(),
@@ -734,10 +747,14 @@ impl<'t> Parser<'t> {
                 }
             }
             None => {
+                let message = format!(
+                    "`import` needs a path or a stdlib module, found {}",
+                    token.kind.describe()
+                );
                 self.push_diagnostic(
                     Diagnostic::new(
                         Code::InvalidImportTarget,
-                        format!("`import` needs a path or a stdlib module, found {}", token.kind.describe()),
+                        message,
                         token.span,
                         "not a literal path",
                     )
@@ -753,20 +770,18 @@ impl<'t> Parser<'t> {
 
     /// key := name | "string"
     fn parse_key(&mut self) -> Option<Key> {
-        let token = self.current().clone();
+        let token = self.current();
         match &token.kind {
-            TokenKind::Ident(name) => {
-                self.bump();
-                Some(Key {
-                    name: name.clone(),
-                    span: token.span,
-                })
+            TokenKind::Ident(_) => {
+                let Ident { name, span } = self.bump_ident();
+                Some(Key { name, span })
             }
             TokenKind::StrOpen => self.parse_quoted_key(),
-            _ => {
+            kind => {
+                let message = format!("expected a field name, found {}", kind.describe());
                 self.push_diagnostic(Diagnostic::new(
                     Code::UnexpectedToken,
-                    format!("expected a field name, found {}", token.kind.describe()),
+                    message,
                     token.span,
                     "expected a field name",
                 ));
@@ -776,7 +791,8 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_key_path(&mut self) -> Vec<Key> {
-        let mut path = Vec::new();
+        // Most paths are a single name.
+        let mut path = Vec::with_capacity(1);
         if let Some(key) = self.parse_key() {
             path.push(key);
             while self.eat(&TokenKind::Dot) {

@@ -15,16 +15,19 @@ enum RawPart {
 
 impl Parser<'_> {
     pub(super) fn parse_string(&mut self) -> Expr {
-        let open = self.bump().span;
-        let mut parts = Vec::new();
+        let open = self.bump();
+        // Most strings are one literal, or a literal and an interpolation.
+        let mut parts = Vec::with_capacity(2);
         loop {
-            match self.current().kind.clone() {
+            match &self.current().kind {
                 TokenKind::StrText(text) => {
+                    let text = text.clone();
                     self.bump();
-                    parts.push(StrPart::Literal(text));
+                    push_part(&mut parts, StrPart::Literal(text));
                 }
                 TokenKind::InterpolationOpen => {
-                    parts.push(StrPart::Interpolation(self.parse_interpolation()))
+                    let expr = self.parse_interpolation();
+                    push_part(&mut parts, StrPart::Interpolation(expr));
                 }
                 TokenKind::StrClose => {
                     self.bump();
@@ -35,27 +38,23 @@ impl Parser<'_> {
             }
         }
         Expr {
-            kind: ExprKind::Str(merge_literals(parts)),
+            kind: ExprKind::Str(parts),
             span: self.span_from(open),
         }
     }
 
     fn parse_interpolation(&mut self) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let expr = self.parse_expr();
         if !self.eat(&TokenKind::InterpolationClose) {
-            let found = self.current().clone();
+            let found = self.current();
+            let message = format!(
+                "expected `}}` to close the interpolation, found {}",
+                found.kind.describe()
+            );
             self.push_diagnostic(
-                Diagnostic::new(
-                    Code::UnclosedDelimiter,
-                    format!(
-                        "expected `}}` to close the interpolation, found {}",
-                        found.kind.describe()
-                    ),
-                    found.span,
-                    "expected `}`",
-                )
-                .with_label(open, "interpolation opened here"),
+                Diagnostic::new(Code::UnclosedDelimiter, message, found.span, "expected `}`")
+                    .with_label(open, "interpolation opened here"),
             );
             self.skip_until(|k| matches!(k, TokenKind::InterpolationClose | TokenKind::StrClose));
             self.eat(&TokenKind::InterpolationClose);
@@ -64,13 +63,13 @@ impl Parser<'_> {
     }
 
     pub(super) fn parse_indented_string(&mut self) -> Expr {
-        let open = self.bump().span;
+        let open = self.bump();
         let mut raw = Vec::new();
         loop {
-            match self.current().kind.clone() {
+            match &self.current().kind {
                 TokenKind::IndentedText(text) => {
-                    self.bump();
                     raw.push(RawPart::Text(text.to_string()));
+                    self.bump();
                 }
                 TokenKind::InterpolationOpen => {
                     raw.push(RawPart::Interpolation(self.parse_interpolation()))
@@ -82,15 +81,16 @@ impl Parser<'_> {
                 _ => break,
             }
         }
-        let parts = strip_indentation(raw)
-            .into_iter()
-            .map(|part| match part {
+        let mut parts = Vec::with_capacity(raw.len());
+        for part in strip_indentation(raw) {
+            let part = match part {
                 RawPart::Text(text) => StrPart::Literal(unescape_indented(&text).into()),
                 RawPart::Interpolation(expr) => StrPart::Interpolation(expr),
-            })
-            .collect();
+            };
+            push_part(&mut parts, part);
+        }
         Expr {
-            kind: ExprKind::Str(merge_literals(parts)),
+            kind: ExprKind::Str(parts),
             span: self.span_from(open),
         }
     }
@@ -129,19 +129,15 @@ impl Parser<'_> {
     }
 }
 
-/// Joins adjacent literal parts and drops empty ones.
-fn merge_literals(parts: Vec<StrPart>) -> Vec<StrPart> {
-    let mut out: Vec<StrPart> = Vec::with_capacity(parts.len());
-    for part in parts {
-        match (out.last_mut(), part) {
-            (_, StrPart::Literal(s)) if s.is_empty() => {}
-            (Some(StrPart::Literal(prev)), StrPart::Literal(s)) => {
-                *prev = Rc::from(format!("{prev}{s}"));
-            }
-            (_, part) => out.push(part),
+/// Appends a part to a string's, joining adjacent literals and dropping empty ones.
+fn push_part(parts: &mut Vec<StrPart>, part: StrPart) {
+    match (parts.last_mut(), part) {
+        (_, StrPart::Literal(s)) if s.is_empty() => {}
+        (Some(StrPart::Literal(prev)), StrPart::Literal(s)) => {
+            *prev = Rc::from(format!("{prev}{s}"));
         }
+        (_, part) => parts.push(part),
     }
-    out
 }
 
 /// Nix's rule: remove the smallest indentation of the non-blank lines from every line, drop the

@@ -1,6 +1,6 @@
 //! Type expressions: `Int`, `List T`, `{ a: T, b?: T, ... }`, `"A" | "B"`, `A -> B`.
 
-use super::{ident_of, Parser};
+use super::Parser;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::ast::*;
 use crate::syntax::token::TokenKind;
@@ -63,23 +63,21 @@ impl Parser<'_> {
     }
 
     fn parse_type_atom(&mut self) -> TypeExpr {
-        let token = self.current().clone();
+        let token = self.current();
+        let span = token.span;
         match &token.kind {
-            TokenKind::Ident(_) => {
-                self.bump();
-                TypeExpr {
-                    kind: TypeKind::Named(ident_of(&token)),
-                    span: token.span,
-                }
-            }
+            TokenKind::Ident(_) => TypeExpr {
+                kind: TypeKind::Named(self.bump_ident()),
+                span,
+            },
             TokenKind::Null => {
                 self.bump();
                 TypeExpr {
                     kind: TypeKind::Named(Ident {
                         name: "Null".into(),
-                        span: token.span,
+                        span,
                     }),
-                    span: token.span,
+                    span,
                 }
             }
             TokenKind::StrOpen => match self.parse_quoted_key() {
@@ -89,30 +87,31 @@ impl Parser<'_> {
                 },
                 None => TypeExpr {
                     kind: TypeKind::Error,
-                    span: token.span,
+                    span,
                 },
             },
             TokenKind::LParen => {
                 self.bump();
                 let mut inner = self.parse_type();
-                self.close(TokenKind::RParen, token.span, "parenthesis");
-                inner.span = self.span_from(token.span);
+                self.close(TokenKind::RParen, span, "parenthesis");
+                inner.span = self.span_from(span);
                 inner
             }
             TokenKind::LBrace => self.parse_record_type(),
-            _ => {
+            kind => {
+                let message = format!("expected a type, found {}", kind.describe());
                 self.push_diagnostic(
                     Diagnostic::new(
                         Code::UnexpectedToken,
-                        format!("expected a type, found {}", token.kind.describe()),
-                        token.span,
+                        message,
+                        span,
                         "expected a type",
                     )
                     .with_help("types are `Int`, `Bool`, `String`, `Null`, `Path`, `Any`, `List T`, `{ field: T }`, `\"literal\"`, `A | B`, `A -> B`"),
                 );
                 TypeExpr {
                     kind: TypeKind::Error,
-                    span: token.span,
+                    span,
                 }
             }
         }
@@ -120,7 +119,7 @@ impl Parser<'_> {
 
     /// record-type := `{` [field (`,` field)*] [`,` `...`] `}`, field := key [`?`] `:` type
     fn parse_record_type(&mut self) -> TypeExpr {
-        let open_span = self.bump().span;
+        let open_span = self.bump();
         let mut fields = Vec::new();
         let mut open = false;
         loop {
