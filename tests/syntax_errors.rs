@@ -57,6 +57,23 @@ fn e0105_invalid_escape() {
 }
 
 #[test]
+fn an_invalid_unicode_escape_with_non_ascii_braces_ends_at_its_brace() {
+    // The braces hold a two-byte character: the escape ends at `}` and the string still closes.
+    let text = r#"{ name = "\u{é}"; size = 1; }"#.to_string();
+    let (codes, spans) = with_big_stack(move || {
+        let (_, diagnostics, _) = parse(&text);
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        let spans: Vec<_> = diagnostics
+            .iter()
+            .map(|d| text[d.primary.span.start as usize..d.primary.span.end as usize].to_string())
+            .collect();
+        (codes, spans)
+    });
+    assert_eq!(codes, [Code::InvalidEscape]);
+    assert_eq!(spans, ["\\u{é}"]);
+}
+
+#[test]
 fn e0106_integer_literal_too_large() {
     snapshot(
         "E0106",

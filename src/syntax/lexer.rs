@@ -365,14 +365,7 @@ impl<'a> Lexer<'a> {
                         "expected `\\u{XXXX}` with a valid code point",
                     ),
                 }
-                // The braces are skipped as `used` characters, not bytes: they differ only in
-                // an escape already reported as invalid.
-                let skipped: usize = self.text[end..]
-                    .chars()
-                    .take(used)
-                    .map(char::len_utf8)
-                    .sum();
-                return end + skipped;
+                return end + used;
             }
             other => {
                 let message = format!("invalid escape `\\{}`", other.escape_debug());
