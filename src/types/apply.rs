@@ -39,7 +39,7 @@ impl<'p> Checker<'p> {
                 ty = (*result).clone();
             }
         }
-        let because = function_name(head).map(|_| Because {
+        let because = has_function_name(head).then_some(Because {
             span: head.span,
             message: "the parameter type comes from this function",
         });
@@ -60,7 +60,7 @@ impl<'p> Checker<'p> {
     fn apply_to(&mut self, func_ty: &Type, func: &'p Expr, arg: &'p Expr) -> Type {
         match self.non_null(func_ty) {
             Type::Function(param, result) => {
-                let because = function_name(func).map(|_| Because {
+                let because = has_function_name(func).then_some(Because {
                     span: func.span,
                     message: "the parameter type comes from this function",
                 });
@@ -184,6 +184,15 @@ fn apply_head(expr: &Expr) -> (&Expr, usize) {
         count += 1;
     }
     (head, count)
+}
+
+/// Whether [`function_name`] names `expr` (without building the name).
+fn has_function_name(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Var(_) => true,
+        ExprKind::Select { target, .. } => has_function_name(target),
+        _ => false,
+    }
 }
 
 /// A readable name for a function expression: `f`, `lib.mkVnet`.
