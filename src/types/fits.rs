@@ -213,6 +213,8 @@ pub fn join(vars: &mut VarTable, a: &Type, b: &Type) -> Option<Type> {
     let (a, b) = (vars.resolve(a), vars.resolve(b));
     let (a, b) = (&*a, &*b);
     match (a, b) {
+        // The fields of records of one shape: a leaf type joined with itself is itself.
+        _ if !a.may_contain_vars() && a.is_identical(b) => Some(a.clone()),
         (Type::Any, _) | (_, Type::Any) => Some(Type::Any),
         (Type::Var(_), other) | (other, Type::Var(_)) => {
             fits(vars, a, b).ok()?;
@@ -311,21 +313,27 @@ fn join_records(vars: &mut VarTable, a: &Rc<RecordType>, b: &RecordType) -> Type
         } else {
             b.fields.get(name)
         };
-        let (ty, optional) = match other {
-            Some(other) => (
-                join(vars, &field.ty, &other.ty).unwrap_or(Type::Any),
-                field.optional || other.optional,
-            ),
-            None => (field.ty.clone(), true),
+        let joined = match other {
+            // Missing on one side: the field is optional, with its type.
+            None if field.optional => continue,
+            None => Field {
+                optional: true,
+                ..field.clone()
+            },
+            Some(other) => {
+                let ty = join(vars, &field.ty, &other.ty).unwrap_or(Type::Any);
+                let optional = field.optional || other.optional;
+                if optional == field.optional && ty.is_identical(&field.ty) {
+                    continue;
+                }
+                Field {
+                    ty,
+                    optional,
+                    span: field.span,
+                }
+            }
         };
-        if optional != field.optional || !ty.is_identical(&field.ty) {
-            let fields = changed.get_or_insert_with(|| a.fields.clone());
-            fields[i] = Field {
-                ty,
-                optional,
-                span: field.span,
-            };
-        }
+        changed.get_or_insert_with(|| a.fields.clone())[i] = joined;
     }
     for (name, field) in b.fields.iter().filter(|_| !same_names) {
         if !a.fields.contains_key(name) {
