@@ -20,37 +20,42 @@ use crate::syntax::ast::{Expr, ExprKind};
 impl<'p> Checker<'p> {
     /// The type of the application `whole`.
     pub(crate) fn infer_apply(&mut self, whole: &'p Expr) -> Type {
-        // (partial application, argument), innermost first.
-        let mut spine: Vec<(&'p Expr, &'p Expr)> = Vec::new();
+        // (partial application, argument, the parameter type the head's type gives the
+        // argument), innermost first.
+        let mut spine: Vec<(&'p Expr, &'p Expr, Option<Type>)> = Vec::new();
         let mut head = whole;
         while let ExprKind::Apply { func, arg } = &head.kind {
-            spine.push((func, arg));
+            spine.push((func, arg, None));
             head = func;
         }
         spine.reverse();
         let mut ty = self.infer(head);
-        let mut params: Vec<Type> = Vec::new();
+        let mut known = 0;
         if !self.is_builtin(head, "resource") {
-            while params.len() < spine.len() {
-                let Type::Function(param, result) = self.non_null(&ty) else {
+            for (_, _, param) in &mut spine {
+                let Type::Function(param_ty, result) = self.non_null(&ty) else {
                     break;
                 };
-                params.push((*param).clone());
+                *param = Some((*param_ty).clone());
                 ty = (*result).clone();
+                known += 1;
             }
         }
-        let because = function_name(head).map(|_| Because {
+        let because = has_function_name(head).then_some(Because {
             span: head.span,
             message: "the parameter type comes from this function",
         });
         for lambdas in [false, true] {
-            for (param, (_, arg)) in params.iter().zip(&spine) {
+            for (_, arg, param) in &spine[..known] {
+                let Some(param) = param else {
+                    continue;
+                };
                 if matches!(arg.kind, ExprKind::Lambda { .. }) == lambdas {
                     self.check(arg, param, because);
                 }
             }
         }
-        for &(func, arg) in &spine[params.len()..] {
+        for &(func, arg, _) in &spine[known..] {
             ty = self.apply_to(&ty, func, arg);
         }
         ty
@@ -60,7 +65,7 @@ impl<'p> Checker<'p> {
     fn apply_to(&mut self, func_ty: &Type, func: &'p Expr, arg: &'p Expr) -> Type {
         match self.non_null(func_ty) {
             Type::Function(param, result) => {
-                let because = function_name(func).map(|_| Because {
+                let because = has_function_name(func).then_some(Because {
                     span: func.span,
                     message: "the parameter type comes from this function",
                 });
@@ -184,6 +189,15 @@ fn apply_head(expr: &Expr) -> (&Expr, usize) {
         count += 1;
     }
     (head, count)
+}
+
+/// Whether [`function_name`] names `expr` (without building the name).
+fn has_function_name(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Var(_) => true,
+        ExprKind::Select { target, .. } => has_function_name(target),
+        _ => false,
+    }
 }
 
 /// A readable name for a function expression: `f`, `lib.mkVnet`.

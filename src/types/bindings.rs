@@ -22,7 +22,7 @@
 use std::rc::Rc;
 
 use super::check::{Because, Checker};
-use super::env::{NameMap, Scheme};
+use super::env::Scheme;
 use super::records::{field_tree, FieldNode, FieldTree};
 use super::ty::{Field, Fields, RecordType, Type};
 use crate::syntax::ast::{Binding, BindingKind, Expr, ExprKind, Param, StrPart};
@@ -91,6 +91,7 @@ impl<'p> Checker<'p> {
             .collect();
 
         self.env.enter();
+        self.env.reserve(nodes.len());
         self.level += 1;
         let mut placeholders: Vec<Type> = Vec::with_capacity(nodes.len());
         for ((name, node), inherited) in nodes.iter().zip(&inherited) {
@@ -110,25 +111,21 @@ impl<'p> Checker<'p> {
         }
         self.level -= 1;
 
-        let index: NameMap<&str, usize> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| (&***name, i))
-            .collect();
-        let deps: Vec<Vec<usize>> = nodes
-            .iter()
-            .map(|(_, node)| {
-                let mut out = Vec::new();
-                node_references(node, &index, &mut out);
-                out.sort_unstable();
-                out.dedup();
-                out
-            })
-            .collect();
+        // The tree's own index numbers the members of the group.
+        let mut deps = IndexLists::default();
+        let (mut pending, mut referenced) = (Vec::new(), Vec::new());
+        for (_, node) in &nodes {
+            node_references(node, tree, &mut pending, &mut referenced);
+            referenced.sort_unstable();
+            referenced.dedup();
+            deps.items.append(&mut referenced);
+            deps.end_list();
+        }
 
-        for component in components(&deps) {
+        let components = components(&deps);
+        for component in components.iter() {
             self.level += 1;
-            for &i in &component {
+            for &i in component {
                 let (_, node) = nodes[i];
                 if inherited[i].is_some() {
                     continue;
@@ -152,7 +149,7 @@ impl<'p> Checker<'p> {
                 }
             }
             self.level -= 1;
-            for &i in &component {
+            for &i in component {
                 if inherited[i].is_some() {
                     continue;
                 }
@@ -165,29 +162,63 @@ impl<'p> Checker<'p> {
     }
 }
 
-/// The strongly connected components of a dependency graph, each sorted, dependencies first
-/// (Tarjan's algorithm with an explicit stack).
-fn components(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
+/// Lists of group members (by index), all in one vector: a group of ten thousand bindings would
+/// otherwise allocate ten thousand small ones for its dependencies, and as many components.
+#[derive(Debug, Default)]
+struct IndexLists {
+    /// The lists, one after the other.
+    items: Vec<usize>,
+    /// Where each list ends in `items`.
+    ends: Vec<usize>,
+}
+
+impl IndexLists {
+    /// Ends the list being built: the items pushed since the previous list ended.
+    fn end_list(&mut self) {
+        self.ends.push(self.items.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, list: usize) -> &[usize] {
+        let start = list
+            .checked_sub(1)
+            .map_or(0, |previous| self.ends[previous]);
+        &self.items[start..self.ends[list]]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        (0..self.len()).map(|list| self.get(list))
+    }
+}
+
+/// The strongly connected components of a dependency graph (the members each member refers
+/// to), each sorted, dependencies first (Tarjan's algorithm with an explicit stack).
+fn components(deps: &IndexLists) -> IndexLists {
     const UNVISITED: usize = usize::MAX;
     let n = deps.len();
     let mut index = vec![UNVISITED; n];
     let mut low = vec![0; n];
     let mut on_stack = vec![false; n];
     let mut stack: Vec<usize> = Vec::new();
-    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut out = IndexLists::default();
     let mut next = 0;
+    // (node, index of its next edge to follow): the call stack of the recursive algorithm.
+    let mut calls: Vec<(usize, usize)> = Vec::new();
     for root in 0..n {
         if index[root] != UNVISITED {
             continue;
         }
-        let mut calls: Vec<(usize, usize)> = vec![(root, 0)];
+        calls.push((root, 0));
         index[root] = next;
         low[root] = next;
         next += 1;
         stack.push(root);
         on_stack[root] = true;
         while let Some(&(v, edge)) = calls.last() {
-            if let Some(&w) = deps[v].get(edge) {
+            if let Some(&w) = deps.get(v).get(edge) {
                 if let Some(call) = calls.last_mut() {
                     call.1 += 1;
                 }
@@ -208,44 +239,55 @@ fn components(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
                 low[parent] = low[parent].min(low[v]);
             }
             if low[v] == index[v] {
-                let mut component = Vec::new();
+                let start = out.items.len();
                 while let Some(w) = stack.pop() {
                     on_stack[w] = false;
-                    component.push(w);
+                    out.items.push(w);
                     if w == v {
                         break;
                     }
                 }
-                component.sort_unstable();
-                out.push(component);
+                out.items[start..].sort_unstable();
+                out.end_list();
             }
         }
     }
     out
 }
 
-/// The group members (by index) that `node` refers to.
-fn node_references(node: &FieldNode<'_>, group: &NameMap<&str, usize>, out: &mut Vec<usize>) {
+/// The group members (by index) that `node` refers to; `pending` is scratch space.
+fn node_references<'e>(
+    node: &FieldNode<'e>,
+    group: &FieldTree<'_>,
+    pending: &mut Vec<&'e Expr>,
+    out: &mut Vec<usize>,
+) {
     match node {
-        FieldNode::Value { value, .. } => references(value, group, out),
+        FieldNode::Value { value, .. } => references(value, group, pending, out),
         FieldNode::Nested { children, .. } => {
             for child in children.values() {
-                node_references(child, group, out);
+                node_references(child, group, pending, out);
             }
         }
         FieldNode::Inherit {
             source: Some(source),
             ..
-        } => references(source, group, out),
+        } => references(source, group, pending, out),
         FieldNode::Inherit { source: None, .. } => {}
     }
 }
 
-/// The group members (by index) that the variables of `expr` may refer to.
-fn references(expr: &Expr, group: &NameMap<&str, usize>, out: &mut Vec<usize>) {
-    let mut pending = vec![expr];
+/// The group members (by index) that the variables of `expr` may refer to; `pending` is
+/// scratch space (empty between calls), kept to save an allocation per binding.
+fn references<'e>(
+    expr: &'e Expr,
+    group: &FieldTree<'_>,
+    pending: &mut Vec<&'e Expr>,
+    out: &mut Vec<usize>,
+) {
+    pending.push(expr);
     let name = |n: &str, out: &mut Vec<usize>| {
-        if let Some(&i) = group.get(n) {
+        if let Some(i) = group.get_index_of(n) {
             out.push(i);
         }
     };
@@ -258,10 +300,10 @@ fn references(expr: &Expr, group: &NameMap<&str, usize>, out: &mut Vec<usize>) {
             })),
             ExprKind::List(items) => pending.extend(items),
             ExprKind::Record { bindings, .. } => {
-                binding_references(bindings, &mut pending, &mut |n| name(n, out))
+                binding_references(bindings, pending, &mut |n| name(n, out))
             }
             ExprKind::Let { bindings, body } => {
-                binding_references(bindings, &mut pending, &mut |n| name(n, out));
+                binding_references(bindings, pending, &mut |n| name(n, out));
                 pending.push(body);
             }
             ExprKind::Lambda { param, body } => {
@@ -327,22 +369,36 @@ fn binding_references<'e>(
 
 #[cfg(test)]
 mod tests {
-    use super::components;
+    use super::{components, IndexLists};
+
+    fn graph(deps: impl IntoIterator<Item = Vec<usize>>) -> IndexLists {
+        let mut graph = IndexLists::default();
+        for mut targets in deps {
+            graph.items.append(&mut targets);
+            graph.end_list();
+        }
+        graph
+    }
+
+    fn lists(lists: &IndexLists) -> Vec<Vec<usize>> {
+        lists.iter().map(<[usize]>::to_vec).collect()
+    }
 
     #[test]
     fn components_come_dependencies_first() {
         // 0 -> 1 -> 2 -> 1, 3 alone.
-        let deps = vec![vec![1], vec![2], vec![1], vec![]];
-        assert_eq!(components(&deps), vec![vec![1, 2], vec![0], vec![3]]);
+        let deps = graph([vec![1], vec![2], vec![1], vec![]]);
+        assert_eq!(
+            lists(&components(&deps)),
+            vec![vec![1, 2], vec![0], vec![3]]
+        );
     }
 
     #[test]
     fn long_chains_do_not_recurse() {
-        let deps: Vec<Vec<usize>> = (0..100_000)
-            .map(|i| if i == 0 { vec![] } else { vec![i - 1] })
-            .collect();
+        let deps = graph((0..100_000).map(|i| if i == 0 { vec![] } else { vec![i - 1] }));
         let out = components(&deps);
         assert_eq!(out.len(), 100_000);
-        assert_eq!(out[0], vec![0]);
+        assert_eq!(out.get(0), [0]);
     }
 }

@@ -73,9 +73,12 @@ impl<'p> Checker<'p> {
     }
 
     fn bind_builtin(&mut self, name: &str, ty: Type) {
+        // Signatures are created generic: this only tells whether they have variables (those
+        // without, such as `toString`, are used without instantiating them).
+        let poly = self.vars.generalise(&ty, 0);
         let scheme = Scheme {
             ty,
-            poly: true,
+            poly,
             span: None,
         };
         self.env.bind(name.into(), scheme);

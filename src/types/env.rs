@@ -6,8 +6,9 @@
 //! in linear time).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+
+use foldhash::fast::FixedState;
 
 use super::ty::Type;
 use crate::source::Span;
@@ -33,28 +34,10 @@ impl Scheme {
     }
 }
 
-/// A fast, non-cryptographic hash for the checker's own maps of names (the keys come from the
-/// program being checked, not from an adversary of the process).
-#[derive(Clone, Copy, Default)]
-pub struct NameHasher(u64);
-
-impl Hasher for NameHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // FNV-1a over the bytes, then a final mix.
-        let mut hash = self.0 ^ 0xcbf2_9ce4_8422_2325;
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash.rotate_left(5);
-    }
-}
-
-pub type BuildNameHasher = BuildHasherDefault<NameHasher>;
+/// The hasher of the checker's maps of names: foldhash, fast on short keys, with a fixed seed so
+/// that runs are reproducible (the keys come from the program being checked, not from an
+/// adversary of the process, so SipHash's resistance to crafted collisions is not needed).
+pub type BuildNameHasher = FixedState;
 
 /// A hash map keyed by names, with the fast hasher.
 pub type NameMap<K, V> = HashMap<K, V, BuildNameHasher>;
@@ -111,6 +94,12 @@ impl<T> Scoped<T> {
                 }
             }
         }
+    }
+
+    /// Makes room for `additional` more bindings (a `let` knows how many names it binds).
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+        self.innermost.reserve(additional);
     }
 
     /// Binds `name` in the innermost scope.

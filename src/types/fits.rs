@@ -25,7 +25,7 @@
 
 use std::rc::Rc;
 
-use super::ty::{Field, RecordType, Type};
+use super::ty::{Field, Fields, RecordType, Type};
 use super::vars::VarTable;
 use crate::source::Span;
 
@@ -87,9 +87,9 @@ fn inside(field: &Rc<str>, span: Option<Span>, result: FitResult) -> FitResult {
 /// Whether a value of type `found` can be used where `expected` is required; binds type
 /// variables as needed.
 pub fn fits(vars: &mut VarTable, found: &Type, expected: &Type) -> FitResult {
-    let found = vars.shallow(found);
-    let expected = vars.shallow(expected);
-    match (&found, &expected) {
+    let (found, expected) = (vars.resolve(found), vars.resolve(expected));
+    let (found, expected) = (&*found, &*expected);
+    match (found, expected) {
         (Type::Any, Type::Any) => Ok(()),
         (Type::Var(v), Type::Any) | (Type::Any, Type::Var(v)) => {
             vars.bind(*v, &Type::Any);
@@ -112,7 +112,7 @@ pub fn fits(vars: &mut VarTable, found: &Type, expected: &Type) -> FitResult {
             // it checked for `null`; the evaluator reports a `null` where it is not allowed.
             let non_null = members.iter().filter(|m| !matches!(m, Type::Null));
             for member in non_null {
-                fits(vars, member, &expected).map_err(|_| {
+                fits(vars, member, expected).map_err(|_| {
                     Box::new(Mismatch {
                         path: Vec::new(),
                         field_span: None,
@@ -137,13 +137,13 @@ pub fn fits(vars: &mut VarTable, found: &Type, expected: &Type) -> FitResult {
         {
             Ok(())
         }
-        (_, Type::Union(members)) => match same_kind_member(&found, members) {
-            Some(member) => fits(vars, &found, &member),
+        (_, Type::Union(members)) => match same_kind_member(found, members) {
+            Some(member) => fits(vars, found, &member),
             // A computed `String` against literals is checked at run time.
             None if matches!(found, Type::String) && expected.is_stringy() => Ok(()),
-            None => types(&expected, &found),
+            None => types(expected, found),
         },
-        (Type::Literal(a), Type::Literal(b)) if a != b => types(&expected, &found),
+        (Type::Literal(a), Type::Literal(b)) if a != b => types(expected, found),
         // A computed `String` against a literal type is checked at run time.
         (Type::String | Type::Literal(_), Type::String | Type::Literal(_)) => Ok(()),
         (Type::List(a), Type::List(b)) => fits(vars, a, b),
@@ -152,7 +152,7 @@ pub fn fits(vars: &mut VarTable, found: &Type, expected: &Type) -> FitResult {
             fits(vars, r1, r2)
         }
         (Type::Record(a), Type::Record(b)) => record_fits(vars, a, b),
-        _ => types(&expected, &found),
+        _ => types(expected, found),
     }
 }
 
@@ -210,12 +210,14 @@ fn record_fits(vars: &mut VarTable, found: &RecordType, expected: &Rc<RecordType
 /// The type of a value that is either an `a` or a `b`, or `None` when they have nothing in
 /// common.
 pub fn join(vars: &mut VarTable, a: &Type, b: &Type) -> Option<Type> {
-    let a = vars.shallow(a);
-    let b = vars.shallow(b);
-    match (&a, &b) {
+    let (a, b) = (vars.resolve(a), vars.resolve(b));
+    let (a, b) = (&*a, &*b);
+    match (a, b) {
+        // The fields of records of one shape: a leaf type joined with itself is itself.
+        _ if !a.may_contain_vars() && a.is_identical(b) => Some(a.clone()),
         (Type::Any, _) | (_, Type::Any) => Some(Type::Any),
         (Type::Var(_), other) | (other, Type::Var(_)) => {
-            fits(vars, &a, &b).ok()?;
+            fits(vars, a, b).ok()?;
             Some(other.clone())
         }
         (Type::Int, Type::Int)
@@ -232,12 +234,19 @@ pub fn join(vars: &mut VarTable, a: &Type, b: &Type) -> Option<Type> {
             })
         }
         (Type::Null, _) | (_, Type::Null) | (Type::Union(_), _) | (_, Type::Union(_)) => {
-            join_union(vars, &a, &b)
+            join_union(vars, a, b)
         }
-        (Type::List(x), Type::List(y)) => Some(Type::list(join(vars, x, y)?)),
+        (Type::List(x), Type::List(y)) => {
+            let element = join(vars, x, y)?;
+            Some(if element.is_identical(x) {
+                a.clone()
+            } else {
+                Type::list(element)
+            })
+        }
         (Type::Record(x), Type::Record(y)) => Some(join_records(vars, x, y)),
         (Type::Function(..), Type::Function(..)) => {
-            fits(vars, &b, &a).ok()?;
+            fits(vars, b, a).ok()?;
             Some(a.clone())
         }
         _ => None,
@@ -282,25 +291,53 @@ fn join_union(vars: &mut VarTable, a: &Type, b: &Type) -> Option<Type> {
 /// with different field names would otherwise take quadratic time.
 const MAX_JOINED_FIELDS: usize = 256;
 
-fn join_records(vars: &mut VarTable, a: &RecordType, b: &RecordType) -> Type {
+fn join_records(vars: &mut VarTable, a: &Rc<RecordType>, b: &RecordType) -> Type {
     if a.fields.len() + b.fields.len() > MAX_JOINED_FIELDS
         && b.fields.keys().any(|k| !a.fields.contains_key(k))
     {
         return Type::open_record();
     }
-    let mut fields = a.fields.clone();
-    for (name, field) in fields.iter_mut() {
-        match b.fields.get(name) {
+    // Records built alike (the elements of a list) have the same fields in the same order:
+    // their fields are then paired by position, without hashing names.
+    let same_names = a.fields.len() == b.fields.len()
+        && a.fields
+            .keys()
+            .zip(b.fields.keys())
+            .all(|(x, y)| Rc::ptr_eq(x, y) || x == y);
+    // `a`'s fields are copied only once a field changes: joining the elements of a list of
+    // thousands of records of one shape then builds no record at all.
+    let mut changed: Option<Fields> = None;
+    for (i, (name, field)) in a.fields.iter().enumerate() {
+        let other = if same_names {
+            b.fields.get_index(i).map(|(_, other)| other)
+        } else {
+            b.fields.get(name)
+        };
+        let joined = match other {
+            // Missing on one side: the field is optional, with its type.
+            None if field.optional => continue,
+            None => Field {
+                optional: true,
+                ..field.clone()
+            },
             Some(other) => {
-                field.ty = join(vars, &field.ty, &other.ty).unwrap_or(Type::Any);
-                field.optional |= other.optional;
+                let ty = join(vars, &field.ty, &other.ty).unwrap_or(Type::Any);
+                let optional = field.optional || other.optional;
+                if optional == field.optional && ty.is_identical(&field.ty) {
+                    continue;
+                }
+                Field {
+                    ty,
+                    optional,
+                    span: field.span,
+                }
             }
-            None => field.optional = true,
-        }
+        };
+        changed.get_or_insert_with(|| a.fields.clone())[i] = joined;
     }
-    for (name, field) in &b.fields {
-        if !fields.contains_key(name) {
-            fields.insert(
+    for (name, field) in b.fields.iter().filter(|_| !same_names) {
+        if !a.fields.contains_key(name) {
+            changed.get_or_insert_with(|| a.fields.clone()).insert(
                 name.clone(),
                 Field {
                     optional: true,
@@ -309,15 +346,18 @@ fn join_records(vars: &mut VarTable, a: &RecordType, b: &RecordType) -> Type {
             );
         }
     }
-    Type::record(RecordType {
-        fields,
-        open: a.open || b.open,
-    })
+    let open = a.open || b.open;
+    match changed {
+        None if open == a.open => Type::Record(a.clone()),
+        changed => Type::record(RecordType {
+            fields: changed.unwrap_or_else(|| a.fields.clone()),
+            open,
+        }),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::ty::Fields;
     use super::*;
 
     fn record(fields: &[(&str, Type, bool)], open: bool) -> Type {

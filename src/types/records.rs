@@ -2,7 +2,9 @@
 //!
 //! The bindings of a record or `let` are first arranged in a [`FieldTree`]: key paths are merged
 //! (`a.b = 1; a.c = 2;` make one field `a` holding `{ b, c }`), `inherit` entries are kept as
-//! such, and repeated bindings (already reported by the parser) are dropped.
+//! such, and repeated bindings (already reported by the parser) are dropped. A record literal
+//! that only sets one-key fields, the common case, is typed straight from its bindings in the
+//! same order, without building a tree it does not need.
 //!
 //! A record literal's inferred type is closed and exact: its fields, all required, each with
 //! the span of its key. Checked against a known record type instead, each field is checked
@@ -22,7 +24,7 @@ use indexmap::IndexMap;
 use super::check::{Because, Checker};
 use super::env::BuildNameHasher;
 use super::fits::join;
-use super::ty::{field_name, Field, RecordType, Type};
+use super::ty::{field_name, Field, Fields, RecordType, Type};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{Binding, BindingKind, Expr, ExprKind, Ident, Key, TypeExpr};
@@ -137,8 +139,44 @@ impl<'p> Checker<'p> {
         if recursive {
             return self.infer_recursive_record(bindings);
         }
+        let plain = bindings.iter().all(
+            |binding| matches!(&binding.kind, BindingKind::Field { path, .. } if path.len() == 1),
+        );
+        if plain {
+            return self.infer_plain_record(bindings);
+        }
         let (tree, _) = field_tree(bindings);
         self.infer_tree(&tree)
+    }
+
+    /// A record literal whose bindings all set one-key fields (`{ a = 1; b :: Int = 2; }`, the
+    /// common case): typed as [`infer_tree`](Self::infer_tree) would type its tree, straight
+    /// from the bindings, without building the tree first.
+    fn infer_plain_record(&mut self, bindings: &'p [Binding]) -> Type {
+        let mut fields =
+            Fields::with_capacity_and_hasher(bindings.len(), BuildNameHasher::default());
+        for binding in bindings {
+            let BindingKind::Field {
+                path,
+                ty: annotation,
+                value,
+            } = &binding.kind
+            else {
+                continue;
+            };
+            let Some(key) = path.first() else {
+                continue;
+            };
+            // A repeated field (reported by the parser) is dropped, as from a tree.
+            if let indexmap::map::Entry::Vacant(slot) = fields.entry(key.name.clone()) {
+                let ty = self.infer_value(annotation.as_deref(), value);
+                slot.insert(Field::required(ty, Some(key.span)));
+            }
+        }
+        Type::record(RecordType {
+            fields,
+            open: false,
+        })
     }
 
     /// The closed record type of a tree whose names are not in scope of each other.
@@ -159,19 +197,8 @@ impl<'p> Checker<'p> {
     pub(crate) fn infer_node(&mut self, node: &FieldNode<'p>) -> Type {
         match node {
             FieldNode::Value {
-                annotation: Some(annotation),
-                value,
-                ..
-            } => {
-                let ty = self.type_of_annotation(annotation);
-                let because = Because {
-                    span: annotation.span,
-                    message: "expected because of this annotation",
-                };
-                self.check(value, &ty, Some(because));
-                ty
-            }
-            FieldNode::Value { value, .. } => self.infer(value),
+                annotation, value, ..
+            } => self.infer_value(*annotation, value),
             FieldNode::Nested { children, .. } => self.infer_tree(children),
             FieldNode::Inherit { name, source: None } => self.lookup(name),
             FieldNode::Inherit {
@@ -187,6 +214,21 @@ impl<'p> Checker<'p> {
                     .unwrap_or(Type::Any)
             }
         }
+    }
+
+    /// The type of a field's value: its annotation, which the value is checked against, or
+    /// the value's own type.
+    fn infer_value(&mut self, annotation: Option<&'p TypeExpr>, value: &'p Expr) -> Type {
+        let Some(annotation) = annotation else {
+            return self.infer(value);
+        };
+        let ty = self.type_of_annotation(annotation);
+        let because = Because {
+            span: annotation.span,
+            message: "expected because of this annotation",
+        };
+        self.check(value, &ty, Some(because));
+        ty
     }
 
     /// Checks a `{ ... }` literal against a record type, field by field.

@@ -157,6 +157,31 @@ impl Type {
         }
     }
 
+    /// Whether `self` and `other` are certainly the same type: equal leaves, the same variable,
+    /// or one shared node. A cheap test that never looks inside compound types: joins use it to
+    /// give a type back unchanged (and shared) instead of building a copy of it.
+    pub(crate) fn is_identical(&self, other: &Type) -> bool {
+        match (self, other) {
+            (Type::Any, Type::Any) => true,
+            (Type::List(a), Type::List(b)) => Rc::ptr_eq(a, b),
+            (Type::Record(a), Type::Record(b)) => Rc::ptr_eq(a, b),
+            (Type::Union(a), Type::Union(b)) => Rc::ptr_eq(a, b),
+            (Type::Function(p1, r1), Type::Function(p2, r2)) => {
+                Rc::ptr_eq(p1, p2) && Rc::ptr_eq(r1, r2)
+            }
+            _ => self.same_simple(other),
+        }
+    }
+
+    /// Whether type variables may occur in `self`: false for the leaf types, which walks over
+    /// a type skip.
+    pub(crate) fn may_contain_vars(&self) -> bool {
+        matches!(
+            self,
+            Type::Var(_) | Type::List(_) | Type::Record(_) | Type::Union(_) | Type::Function(..)
+        )
+    }
+
     /// A number per kind of type, the same for `String` and literals: a union has at most one
     /// member of each kind, except for literals.
     pub(crate) fn kind_rank(&self) -> u8 {

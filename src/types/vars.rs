@@ -12,6 +12,7 @@
 //! generalised by setting their level to [`GENERIC`]. Instantiating a type scheme copies it with
 //! fresh variables in place of the generic ones. Both steps are linear in the size of the type.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::ty::{Field, RecordType, Type, TypeVar};
@@ -30,6 +31,9 @@ enum Slot {
 #[derive(Debug, Default)]
 pub struct VarTable {
     slots: Vec<Slot>,
+    /// The stack of the walks over types, kept between walks (empty then) so that binding and
+    /// generalising, done for every `let` binding, do not allocate one each time.
+    walk_stack: Vec<Type>,
 }
 
 impl VarTable {
@@ -55,7 +59,8 @@ impl VarTable {
             root = *next;
         }
         let mut current = var;
-        while let Slot::Link(next) = self.slot(current).clone() {
+        while let Slot::Link(next) = self.slot(current) {
+            let next = *next;
             self.slots[current.0 as usize] = Slot::Link(root);
             current = next;
         }
@@ -64,13 +69,21 @@ impl VarTable {
 
     /// The type with its outermost variables followed: never a bound or linked variable.
     pub fn shallow(&mut self, ty: &Type) -> Type {
-        let mut ty = ty.clone();
+        self.resolve(ty).into_owned()
+    }
+
+    /// [`shallow`](Self::shallow), borrowing `ty` itself when it is not a variable (the
+    /// comparisons of types resolve both sides at every step, and mostly meet no variables).
+    pub fn resolve<'t>(&mut self, ty: &'t Type) -> Cow<'t, Type> {
+        let Type::Var(mut var) = *ty else {
+            return Cow::Borrowed(ty);
+        };
         loop {
-            let Type::Var(var) = ty else { return ty };
             let root = self.find(var);
             match self.slot(root) {
-                Slot::Bound(bound) => ty = bound.clone(),
-                _ => return Type::Var(root),
+                Slot::Bound(Type::Var(next)) => var = *next,
+                Slot::Bound(bound) => return Cow::Owned(bound.clone()),
+                _ => return Cow::Owned(Type::Var(root)),
             }
         }
     }
@@ -111,23 +124,15 @@ impl VarTable {
     /// Walks `ty`: false if `var` occurs in it; otherwise lowers every unbound variable in it to
     /// at most `level` and returns true.
     fn occurs_adjusting_levels(&mut self, var: TypeVar, level: u32, ty: &Type) -> bool {
-        let mut pending = vec![ty.clone()];
-        while let Some(ty) = pending.pop() {
-            match self.shallow(&ty) {
-                Type::Var(other) => {
-                    if other == var {
-                        return false;
-                    }
-                    if let Some(other_level) = self.level(other) {
-                        if other_level > level {
-                            self.slots[other.0 as usize] = Slot::Unbound { level };
-                        }
-                    }
-                }
-                other => push_children(&other, &mut pending),
+        self.all_unbound(ty, |table, other, other_level| {
+            if other == var {
+                return false;
             }
-        }
-        true
+            if other_level > level {
+                table.slots[other.0 as usize] = Slot::Unbound { level };
+            }
+            true
+        })
     }
 
     /// `ty` with every bound variable replaced by its solution, recursively.
@@ -140,21 +145,70 @@ impl VarTable {
     /// instantiation).
     pub fn generalise(&mut self, ty: &Type, outer_level: u32) -> bool {
         let mut any = false;
-        let mut pending = vec![ty.clone()];
-        while let Some(ty) = pending.pop() {
-            match self.shallow(&ty) {
-                Type::Var(var) => match self.level(var) {
-                    Some(GENERIC) => any = true,
-                    Some(level) if level > outer_level => {
-                        self.slots[var.0 as usize] = Slot::Unbound { level: GENERIC };
-                        any = true;
+        self.all_unbound(ty, |table, var, level| {
+            if level == GENERIC {
+                any = true;
+            } else if level > outer_level {
+                table.slots[var.0 as usize] = Slot::Unbound { level: GENERIC };
+                any = true;
+            }
+            true
+        });
+        any
+    }
+
+    /// Calls `visit` with the representative and the level of every unbound variable in `ty`
+    /// (following the bound ones) until it returns false. Returns whether it never did.
+    fn all_unbound(
+        &mut self,
+        ty: &Type,
+        mut visit: impl FnMut(&mut VarTable, TypeVar, u32) -> bool,
+    ) -> bool {
+        // An explicit stack: a type can be as deep as the expression that built it. Leaves are
+        // never pushed (they hold no variables), and the last part of a type is visited next
+        // without going through the stack. A walk stopped early drops the stack with what is
+        // left on it.
+        let mut pending = std::mem::take(&mut self.walk_stack);
+        let mut next = Some(ty.clone());
+        while let Some(ty) = next.take().or_else(|| pending.pop()) {
+            match ty {
+                Type::Var(var) => {
+                    let root = self.find(var);
+                    match self.slot(root) {
+                        Slot::Bound(bound) => next = Some(bound.clone()),
+                        Slot::Unbound { level } => {
+                            let level = *level;
+                            if !visit(self, root, level) {
+                                return false;
+                            }
+                        }
+                        // `find` returns the representative, never a link.
+                        Slot::Link(_) => {}
                     }
-                    _ => {}
-                },
-                other => push_children(&other, &mut pending),
+                }
+                Type::List(element) => next = Some((*element).clone()),
+                Type::Function(param, result) => {
+                    pending.push((*param).clone());
+                    next = Some((*result).clone());
+                }
+                Type::Record(record) => pending.extend(
+                    record
+                        .fields
+                        .values()
+                        .filter(|field| field.ty.may_contain_vars())
+                        .map(|field| field.ty.clone()),
+                ),
+                Type::Union(members) => pending.extend(
+                    members
+                        .iter()
+                        .filter(|member| member.may_contain_vars())
+                        .cloned(),
+                ),
+                _ => {}
             }
         }
-        any
+        self.walk_stack = pending;
+        true
     }
 
     /// A copy of `ty` with fresh variables at `level` in place of the generic ones (the same
@@ -262,20 +316,6 @@ impl VarTable {
             }
             _ => None,
         }
-    }
-}
-
-/// Pushes the types directly inside `ty` (the walks above visit every part of a type).
-fn push_children(ty: &Type, pending: &mut Vec<Type>) {
-    match ty {
-        Type::List(element) => pending.push((**element).clone()),
-        Type::Function(param, result) => {
-            pending.push((**param).clone());
-            pending.push((**result).clone());
-        }
-        Type::Record(record) => pending.extend(record.fields.values().map(|f| f.ty.clone())),
-        Type::Union(members) => pending.extend(members.iter().cloned()),
-        _ => {}
     }
 }
 
