@@ -5,6 +5,11 @@
 //! interrupted while writing, leaves the previous output exactly as it was, and a successful
 //! build leaves no stale file from an earlier one.
 //!
+//! When the folder already holds exactly the build's files, byte for byte and nothing else, the
+//! build touches nothing: no file is rewritten and every modification time stays, so tools that
+//! watch the output (or compare times, like make) see no change where there is none. Reading the
+//! files back is also cheaper than creating them again.
+//!
 //! The files are not flushed to the disk (no `fsync`), as cargo, rustc and the Bicep CLI do not
 //! flush theirs: the output is derived, byte for byte, from the sources, and rebuilding restores
 //! it. A flush only guards against a power cut in the seconds after a build, and it made every
@@ -22,8 +27,21 @@ pub struct OutputFile {
     pub contents: String,
 }
 
+/// What [`write_all`] did to the output folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// The folder now holds the new files (it was missing or differed).
+    Replaced,
+    /// The folder already held exactly these files; nothing was written.
+    Unchanged,
+}
+
 /// Replaces the contents of `out` with `files`.
-pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<()> {
+pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<Written> {
+    check_paths(files)?;
+    if holds_exactly(out, files) {
+        return Ok(Written::Unchanged);
+    }
     let staging = sibling(out, "sblc-tmp");
     let previous = sibling(out, "sblc-old");
     remove_if_present(&staging)?;
@@ -40,11 +58,12 @@ pub fn write_all(out: &Path, files: &[OutputFile]) -> io::Result<()> {
         let _ = fs::rename(&previous, out);
         return Err(error);
     }
-    remove_if_present(&previous)
+    remove_if_present(&previous)?;
+    Ok(Written::Replaced)
 }
 
-fn write_tree(root: &Path, files: &[OutputFile]) -> io::Result<()> {
-    fs::create_dir_all(root)?;
+/// Refuses a path that would leave the output folder, before anything is read or written.
+fn check_paths(files: &[OutputFile]) -> io::Result<()> {
     for file in files {
         if file.path.is_absolute()
             || file
@@ -60,6 +79,39 @@ fn write_tree(root: &Path, files: &[OutputFile]) -> io::Result<()> {
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Whether `out` holds exactly `files` with the same bytes, and no other file or empty folder.
+fn holds_exactly(out: &Path, files: &[OutputFile]) -> bool {
+    let same_bytes = |file: &OutputFile| {
+        fs::read(out.join(&file.path)).is_ok_and(|bytes| bytes == file.contents.as_bytes())
+    };
+    count_files(out) == Some(files.len()) && files.iter().all(same_bytes)
+}
+
+/// The number of files under `dir`; `None` for anything else in it (a link, an empty folder),
+/// or when it cannot be read.
+fn count_files(dir: &Path) -> Option<usize> {
+    let mut count = 0;
+    for entry in fs::read_dir(dir).ok()? {
+        let entry = entry.ok()?;
+        let kind = entry.file_type().ok()?;
+        if kind.is_file() {
+            count += 1;
+        } else if kind.is_dir() {
+            count += count_files(&entry.path()).filter(|&n| n > 0)?;
+        } else {
+            return None;
+        }
+    }
+    Some(count)
+}
+
+fn write_tree(root: &Path, files: &[OutputFile]) -> io::Result<()> {
+    fs::create_dir_all(root)?;
+    for file in files {
         let path = root.join(&file.path);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
@@ -115,6 +167,35 @@ mod tests {
         assert!(!out.join("modules").exists());
         assert!(!sibling(&out, "sblc-tmp").exists());
         assert!(!sibling(&out, "sblc-old").exists());
+    }
+
+    #[test]
+    fn the_same_files_again_touch_nothing() {
+        use std::os::unix::fs::MetadataExt;
+        let out = temp_dir("same").join("out");
+        let files = [file("main.json", "1"), file("modules/hub.bicep", "a")];
+        assert_eq!(write_all(&out, &files).unwrap(), Written::Replaced);
+        let inode = |p: &Path| fs::metadata(p).unwrap().ino();
+        let (folder, main) = (inode(&out), inode(&out.join("main.json")));
+        assert_eq!(write_all(&out, &files).unwrap(), Written::Unchanged);
+        assert_eq!((inode(&out), inode(&out.join("main.json"))), (folder, main));
+    }
+
+    #[test]
+    fn any_difference_replaces_the_folder() {
+        let out = temp_dir("differ").join("out");
+        let files = [file("main.json", "1"), file("modules/hub.bicep", "a")];
+        write_all(&out, &files).unwrap();
+        // One changed byte, a stale file, an empty folder: each makes the build write.
+        fs::write(out.join("main.json"), "2").unwrap();
+        assert_eq!(write_all(&out, &files).unwrap(), Written::Replaced);
+        fs::write(out.join("stale.json"), "x").unwrap();
+        assert_eq!(write_all(&out, &files).unwrap(), Written::Replaced);
+        assert!(!out.join("stale.json").exists());
+        fs::create_dir(out.join("empty")).unwrap();
+        assert_eq!(write_all(&out, &files).unwrap(), Written::Replaced);
+        assert!(!out.join("empty").exists());
+        assert_eq!(fs::read_to_string(out.join("main.json")).unwrap(), "1");
     }
 
     #[test]

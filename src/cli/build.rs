@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use sblc::driver::{self, Formats};
-use sblc::output::{write_all, OutputFile};
+use sblc::output::{write_all, OutputFile, Written};
 
 use super::{io_error, Output, EXIT_INPUT_ERRORS, EXIT_USAGE};
 
@@ -83,16 +83,23 @@ fn build_once(
             return (ExitCode::from(EXIT_INPUT_ERRORS), watched);
         }
     };
-    if let Err(error) = write_all(out, &files) {
-        eprintln!("error: cannot write {}: {error}", out.display());
-        return (ExitCode::from(EXIT_USAGE), watched);
-    }
+    let written = match write_all(out, &files) {
+        Ok(written) => written,
+        Err(error) => {
+            eprintln!("error: cannot write {}: {error}", out.display());
+            return (ExitCode::from(EXIT_USAGE), watched);
+        }
+    };
     eprintln!(
-        "built {} in {:.1} ms: {} files in {}",
+        "built {} in {:.1} ms: {} files in {}{}",
         file.display(),
         started.elapsed().as_secs_f64() * 1000.0,
         files.len(),
-        out.display()
+        out.display(),
+        match written {
+            Written::Replaced => "",
+            Written::Unchanged => " (unchanged)",
+        }
     );
     (ExitCode::SUCCESS, watched)
 }
