@@ -64,13 +64,19 @@ if [ "$what" = all ] || [ "$what" = build ]; then
   echo "== build (whole process: check, evaluate, graph, ARM and Bicep, files written)"
   read -r baseline _ < <(mean_ms "$sblc --version")
   echo "process start baseline: ${baseline} ms"
+  # A build whose output differs writes a fresh folder, swaps it in and removes the old one (a
+  # file is deleted before each run to force that); a build whose output is already there only
+  # reads it back. Both are measured; the first is the figure to judge.
   for example in raw-network minimal secured-batch multi-spoke; do
-    read -r t sd < <(mean_ms "$sblc build examples/$example/main.sbl --out $work/out-$example")
-    echo "  $example: ${t} ms ± ${sd} (target < 10 ms)"
+    out=$work/out-$example
+    "$sblc" build "examples/$example/main.sbl" --out "$out" 2>/dev/null
+    read -r t sd < <(mean_ms --prepare "rm -f $out/main.json" "$sblc build examples/$example/main.sbl --out $out")
+    read -r again again_sd < <(mean_ms "$sblc build examples/$example/main.sbl --out $out")
+    echo "  $example: ${t} ms ± ${sd} output replaced (target < 10 ms); ${again} ms ± ${again_sd} output unchanged"
   done
   prev=""
   for n in 100 250 500 1000; do
-    read -r t sd < <(mean_ms "$sblc build $work/resources-$n.sbl --out $work/out-$n")
+    read -r t sd < <(mean_ms --prepare "rm -rf $work/out-$n" "$sblc build $work/resources-$n.sbl --out $work/out-$n")
     echo "  generated, $n resources: ${t} ms ± ${sd} ($(python3 -c "print('%.0f' % ($t / $n * 1000))") µs per resource)"
     prev=$t
   done
